@@ -1,0 +1,3 @@
+from gitops_kafka.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,59 @@
+"""One shallow exception tree: every error a user can cause is a GitopsKafkaError.
+
+The CLI prints these without a traceback and maps each class to an exit code;
+anything else escaping is a bug in gitops-kafka, not a user mistake.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class GitopsKafkaError(Exception):
+    """Base of every error reported to the user as a message, not a traceback."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding in an input file: where it is and what is wrong."""
+
+    file: str
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        field = f" {self.field}:" if self.field else ""
+        return f"{where}:{field} {self.message}"
+
+
+class ConfigError(GitopsKafkaError):
+    """An environment file is invalid; carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in environment configuration"
+        super().__init__("\n".join([head, *(f"  {p}" for p in self.problems)]))
+
+
+class RenderError(GitopsKafkaError):
+    """The configuration is valid but cannot be turned into manifests."""
+
+
+class WriteError(GitopsKafkaError):
+    """The output tree cannot be written without losing someone's work."""
+
+    exit_code = 3
+
+
+class GitError(GitopsKafkaError):
+    """A git operation failed or would overwrite uncommitted work."""
+
+    exit_code = 3
+
+
+class KustomizeError(GitopsKafkaError):
+    """The kustomize binary is missing or failed to build an overlay."""

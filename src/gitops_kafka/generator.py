@@ -1,0 +1,177 @@
+"""generate: environment files -> base/, overlays/<env>/, clusters/<env>/ -> one commit.
+
+Pure until the last step: `plan` renders a Tree from configuration alone; only
+`generate` touches the disk (through tree.write_tree) and git (through GitRepo).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gitops_kafka.config import EnvironmentConfig, environment_names, load_defaults, load_environment
+from gitops_kafka.errors import ConfigError, GitError, Problem
+from gitops_kafka.gitrepo import GitRepo
+from gitops_kafka.render.kustomize import base_tree, overlay_tree, sync_tree
+from gitops_kafka.tree import Tree, read_dir, write_tree
+
+STAGING = "gitops-kafka"
+
+
+@dataclass
+class Plan:
+    envs: list[str]
+    tree: Tree
+    configs: dict[str, EnvironmentConfig] = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    changed: list[str]
+    commit: str | None = None
+    branch: str | None = None
+    differences: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def plan(root: Path, envs: list[str] | None) -> Plan:
+    """Validate every requested environment (all problems at once) and render their files."""
+    names = envs if envs else environment_names(root)
+    if not names:
+        raise ConfigError([Problem("environments/", None, "", "no environment files found (environments/<env>.yaml)")])
+    problems, configs = [], {}
+    try:
+        defaults = load_defaults(root)
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+        defaults = None
+    for name in names:
+        try:
+            configs[name] = load_environment(root, name)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ConfigError(problems)
+    tree = base_tree(defaults)
+    for name in names:
+        tree.merge(overlay_tree(defaults, configs[name]))
+        tree.merge(sync_tree(configs[name]))
+    return Plan(list(names), tree, configs)
+
+
+def check(root: Path, envs: list[str] | None) -> Result:
+    """Compare what would be generated with what HEAD holds; write nothing."""
+    repo = GitRepo(root)
+    planned = plan(repo.root, envs)
+    differences = []
+    for directory in planned.tree.owned:
+        committed, wanted = repo.head_files(directory), planned.tree.in_dir(directory)
+        for path in sorted(set(committed) | set(wanted)):
+            if committed.get(path) != wanted.get(path):
+                state = "missing" if path not in committed else "stale" if path not in wanted else "differs"
+                differences.append(f"{directory}/{path}: {state}")
+    return Result(changed=[], differences=differences)
+
+
+def generate(root: Path, envs: list[str] | None, commit: bool = True, branch: str | None = None) -> Result:
+    repo = GitRepo(root)
+    root = repo.root
+    planned = plan(root, envs)
+    refuse_uncommitted_work(repo, planned.tree)
+    before = {d: repo.head_files(d) for d in planned.tree.owned}
+    changed = write_tree(root, planned.tree, repo.git_dir / STAGING)
+    result = Result(changed=changed)
+    if "base" in changed:
+        others = sorted(set(environment_names(root)) - set(planned.envs))
+        if others:
+            result.notes.append(f"base/ changed: regenerate the other environments too ({', '.join(others)}), "
+                                "e.g. with --all")
+    if commit:
+        message = commit_message(planned.envs, before, planned.tree)
+        result.commit = repo.commit(planned.tree.owned, message, branch)
+        result.branch = branch if result.commit and branch else repo.current_branch()
+    return result
+
+
+def refuse_uncommitted_work(repo: GitRepo, tree: Tree) -> None:
+    """Stop before writing over changes nobody committed, unless they already equal the output."""
+    conflicts = []
+    for status, path in repo.uncommitted(tree.owned):
+        on_disk = repo.root / path
+        wanted = tree.files.get(path)
+        if wanted is None and not on_disk.exists():
+            continue  # already removed, as the output wants
+        if wanted is not None and on_disk.is_file() and on_disk.read_text(encoding="utf-8") == wanted:
+            continue  # already what would be written
+        conflicts.append(f"  {status.strip() or '??'} {path}")
+    if conflicts:
+        raise GitError("refusing to overwrite uncommitted changes in generated paths:\n" + "\n".join(conflicts)
+                       + "\ncommit or stash them (or move hand edits into environments/) and run generate again")
+
+
+# ---------------------------------------------------------------- commit message
+
+def commit_message(envs: list[str], before: dict[str, dict[str, str]], tree: Tree) -> str:
+    """A subject naming the environments and changed objects, a body listing each changed field."""
+    lines, touched = [], []
+    for directory in tree.owned:
+        old, new = before.get(directory, {}), tree.in_dir(directory)
+        for path in sorted(set(old) | set(new)):
+            if old.get(path) == new.get(path):
+                continue
+            for change in describe_file(old.get(path), new.get(path)):
+                lines.append(f"- {directory}/{path}: {change}")
+                touched.append(change.split(" ")[1])
+    subject = f"gitops-kafka: generate {', '.join(envs)}"
+    objects = sorted(set(touched))
+    if objects:
+        summary = ", ".join(objects[:3]) + (f" and {len(objects) - 3} more" if len(objects) > 3 else "")
+        subject += f" ({summary})"
+    return subject + ("\n\n" + "\n".join(lines) if lines else "") + "\n"
+
+
+def describe_file(old: str | None, new: str | None) -> list[str]:
+    """Object-level changes between two versions of a generated YAML file."""
+    old_objects, new_objects = _objects(old), _objects(new)
+    out = []
+    for key in sorted(set(old_objects) | set(new_objects)):
+        if key not in old_objects:
+            out.append(f"add {key}")
+        elif key not in new_objects:
+            out.append(f"remove {key}")
+        elif old_objects[key] != new_objects[key]:
+            fields = changed_fields(old_objects[key], new_objects[key])
+            shown = ", ".join(fields[:6]) + (f" (+{len(fields) - 6})" if len(fields) > 6 else "")
+            out.append(f"change {key} {shown}")
+    return out
+
+
+def _objects(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    out = {}
+    for document in yaml.safe_load_all(text):
+        if isinstance(document, dict):
+            name = (document.get("metadata") or {}).get("name", "")
+            out[f"{document.get('kind', '?')}/{name}"] = document
+    return out
+
+
+def changed_fields(old: Any, new: Any, path: str = "") -> list[str]:
+    """Dotted paths of the leaves that differ; keyed lists are followed by their 'name'."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = []
+        for key in list(old) + [k for k in new if k not in old]:
+            if old.get(key) != new.get(key):
+                out.extend(changed_fields(old.get(key), new.get(key), f"{path}.{key}" if path else str(key)))
+        return out
+    if isinstance(old, list) and isinstance(new, list) and all(isinstance(i, dict) and "name" in i for i in old + new):
+        old_by, new_by = {i["name"]: i for i in old}, {i["name"]: i for i in new}
+        out = []
+        for name in list(old_by) + [n for n in new_by if n not in old_by]:
+            if old_by.get(name) != new_by.get(name):
+                out.extend(changed_fields(old_by.get(name), new_by.get(name), f"{path}[{name}]"))
+        return out
+    return [path or "."]

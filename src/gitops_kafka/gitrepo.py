@@ -1,0 +1,88 @@
+"""The only user of GitPython: read committed files, find uncommitted work, commit generated paths."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_kafka.errors import GitError
+
+
+class GitRepo:
+    """A working tree and its repository, seen through the few operations the generator needs."""
+
+    def __init__(self, path: Path):
+        import git
+
+        try:
+            self._repo = git.Repo(path, search_parent_directories=True)
+        except (git.exc.InvalidGitRepositoryError, git.exc.NoSuchPathError):
+            raise GitError(f"{path} is not inside a git repository (run 'git init' there, or pass --repo)") from None
+        if self._repo.bare:
+            raise GitError(f"{path} is a bare repository; generate needs a working tree")
+        self._git_exc = git.exc
+        self.root = Path(self._repo.working_tree_dir)
+        self.git_dir = Path(self._repo.git_dir)
+
+    def _run(self, *args: str, **kwargs) -> str:
+        try:
+            return self._repo.git.execute(["git", *args], **kwargs)
+        except self._git_exc.GitCommandError as exc:
+            detail = (exc.stderr or exc.stdout or "").strip().removeprefix("stderr: ").strip("'\n ")
+            raise GitError(f"git {args[0]} failed: {detail}") from None
+
+    @property
+    def has_head(self) -> bool:
+        try:
+            self._repo.head.commit
+            return True
+        except ValueError:
+            return False
+
+    def head_files(self, directory: str) -> dict[str, str]:
+        """Files of directory in HEAD, by path relative to it; empty if HEAD lacks it."""
+        if not self.has_head:
+            return {}
+        try:
+            tree = self._repo.head.commit.tree / directory
+        except KeyError:
+            return {}
+        prefix = directory.rstrip("/") + "/"
+        return {blob.path[len(prefix):]: blob.data_stream.read().decode("utf-8")
+                for blob in tree.traverse() if blob.type == "blob"}
+
+    def uncommitted(self, paths: list[str]) -> list[tuple[str, str]]:
+        """(status, path) of every staged, modified, deleted or untracked file under paths."""
+        output = self._run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *paths,
+                           strip_newline_in_stdout=False)
+        entries, records = [], output.split("\0")
+        index = 0
+        while index < len(records):
+            record = records[index]
+            index += 1
+            if not record:
+                continue
+            status, path = record[:2], record[3:]
+            if status[0] in "RC":
+                index += 1  # the rename's source path follows
+            entries.append((status, path))
+        return entries
+
+    def current_branch(self) -> str | None:
+        try:
+            return self._repo.active_branch.name
+        except TypeError:
+            return None
+
+    def commit(self, paths: list[str], message: str, branch: str | None = None) -> str | None:
+        """Commit exactly the given paths (nothing else someone staged); None if nothing changed."""
+        if branch:
+            if branch in [h.name for h in self._repo.heads]:
+                raise GitError(f"branch {branch!r} already exists; choose a new name for the pull request")
+            self._run("check-ref-format", "--branch", branch)
+        self._run("add", "--all", "--", *paths)
+        staged = self._run("diff", "--cached", "--name-only", *(["HEAD"] if self.has_head else []), "--", *paths)
+        if not staged.strip():
+            return None
+        if branch:
+            self._run("checkout", "-b", branch)
+        self._run("commit", "--quiet", "--only", "-m", message, "--", *paths)
+        return self._repo.head.commit.hexsha

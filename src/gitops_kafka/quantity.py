@@ -1,0 +1,55 @@
+"""Kubernetes resource quantities and JVM heap sizes, parsed to exact numbers.
+
+Validation compares a memory limit with a JVM heap, and "1Gi", "1024Mi" and
+"1073741824" must compare equal, so both are parsed to Decimal (no float rounding).
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+_BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
+_DECIMAL = {"n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), "": Decimal(1),
+            "k": Decimal(10**3), "M": Decimal(10**6), "G": Decimal(10**9),
+            "T": Decimal(10**12), "P": Decimal(10**15), "E": Decimal(10**18)}
+_QUANTITY = re.compile(r"^([+-]?[0-9]+(?:\.[0-9]*)?|[+-]?\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?[0-9]+)?$")
+_JAVA_SIZE = re.compile(r"^([0-9]+)([kKmMgGtT]?)$")
+_JAVA_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
+
+
+def parse_quantity(text: str | int | float) -> Decimal:
+    """Parse a Kubernetes quantity ("500m", "1Gi", "2", "1e3") to its exact value.
+
+    Raises ValueError with the accepted forms when the text is not a quantity.
+    """
+    match = _QUANTITY.match(str(text).strip())
+    if not match:
+        raise ValueError(f"{text!r} is not a Kubernetes quantity (e.g. 500m, 2, 512Mi, 1Gi)")
+    number, suffix = match.group(1), match.group(2) or ""
+    try:
+        value = Decimal(number)
+    except InvalidOperation as exc:  # pragma: no cover - the regex admits only numbers
+        raise ValueError(f"{text!r} is not a Kubernetes quantity") from exc
+    if suffix in _BINARY:
+        return value * _BINARY[suffix]
+    if suffix[:1] in ("e", "E"):
+        return value * (Decimal(10) ** int(suffix[1:]))
+    return value * _DECIMAL[suffix]
+
+
+def parse_java_size(text: str) -> int:
+    """Parse a JVM size such as -Xmx takes it ("512m", "2g", "96M") to bytes."""
+    match = _JAVA_SIZE.match(str(text).strip())
+    if not match:
+        raise ValueError(f"{text!r} is not a JVM heap size (e.g. 512m, 2g)")
+    return int(match.group(1)) * _JAVA_UNITS[match.group(2).lower()]
+
+
+def format_bytes(value: Decimal | int) -> str:
+    """Render a byte count for messages, in the largest binary unit that divides it."""
+    value = int(value)
+    for unit in ("Ei", "Pi", "Ti", "Gi", "Mi", "Ki"):
+        size = _BINARY[unit]
+        if value >= size and value % size == 0:
+            return f"{value // size}{unit}"
+    return str(value)

