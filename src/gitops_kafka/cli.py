@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--no-commit", action="store_true", help="write the files but do not commit")
     mode.add_argument("--check", action="store_true",
                       help="write nothing; exit 1 if the committed output differs from what would be generated")
-    generate.add_argument("--branch", metavar="NAME", help="commit on a new branch NAME (for a pull request)")
+    mode.add_argument("--branch", metavar="NAME", help="commit on a new branch NAME (for a pull request)")
     generate.set_defaults(handler=run_generate)
     return parser
 
@@ -49,17 +49,13 @@ def run_generate(args: argparse.Namespace) -> int:
             return 1
         print("generated output is up to date")
         return 0
-    if args.branch and args.no_commit:
-        raise SystemExit("gitops-kafka generate: --branch needs a commit; drop --no-commit")
     result = generator.generate(args.repo, envs, commit=not args.no_commit, branch=args.branch)
-    if not result.changed:
-        print("nothing changed")
     for directory in result.changed:
         print(f"wrote {directory}/")
     if result.commit:
         print(f"committed {result.commit[:12]} on {result.branch or 'a detached HEAD'}")
-    elif result.changed and not args.no_commit:
-        print("nothing to commit")
+    elif not result.changed:
+        print("nothing changed: the generated files are current" + ("" if args.no_commit else " and committed"))
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     return 0

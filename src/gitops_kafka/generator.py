@@ -121,7 +121,7 @@ def commit_message(envs: list[str], before: dict[str, dict[str, str]], tree: Tre
         for path in sorted(set(old) | set(new)):
             if old.get(path) == new.get(path):
                 continue
-            for change in describe_file(old.get(path), new.get(path)):
+            for change in describe_file(old.get(path), new.get(path), patch="patches/" in path):
                 lines.append(f"- {directory}/{path}: {change}")
                 touched.append(change.split(" ")[1])
     subject = f"gitops-kafka: generate {', '.join(envs)}"
@@ -132,12 +132,20 @@ def commit_message(envs: list[str], before: dict[str, dict[str, str]], tree: Tre
     return subject + ("\n\n" + "\n".join(lines) if lines else "") + "\n"
 
 
-def describe_file(old: str | None, new: str | None) -> list[str]:
-    """Object-level changes between two versions of a generated YAML file."""
+def describe_file(old: str | None, new: str | None, patch: bool = False) -> list[str]:
+    """Object-level changes between two versions of a generated YAML file.
+
+    A patch file is described by the fields it sets, since it changes an object
+    the base defines rather than adding or removing one.
+    """
     old_objects, new_objects = _objects(old), _objects(new)
     out = []
     for key in sorted(set(old_objects) | set(new_objects)):
-        if key not in old_objects:
+        if patch:
+            fields = [f for f in changed_fields(old_objects.get(key, {}), new_objects.get(key, {}))
+                      if not f.startswith(("apiVersion", "kind", "metadata.name")) and not f.endswith("].name")]
+            out.append(f"patch {key} " + ", ".join(fields[:6]) + (f" (+{len(fields) - 6})" if len(fields) > 6 else ""))
+        elif key not in old_objects:
             out.append(f"add {key}")
         elif key not in new_objects:
             out.append(f"remove {key}")
@@ -154,15 +162,20 @@ def _objects(text: str | None) -> dict[str, Any]:
     out = {}
     for document in yaml.safe_load_all(text):
         if isinstance(document, dict):
-            name = (document.get("metadata") or {}).get("name", "")
-            out[f"{document.get('kind', '?')}/{name}"] = document
+            name = (document.get("metadata") or {}).get("name")
+            kind = document.get("kind", "?")
+            out[f"{kind}/{name}" if name else kind] = document
     return out
 
 
 def changed_fields(old: Any, new: Any, path: str = "") -> list[str]:
     """Dotted paths of the leaves that differ; keyed lists are followed by their 'name'."""
+    if old is None and isinstance(new, (dict, list)):
+        old = type(new)()
+    if new is None and isinstance(old, (dict, list)):
+        new = type(old)()
     if isinstance(old, dict) and isinstance(new, dict):
-        out = []
+        out: list[str] = []
         for key in list(old) + [k for k in new if k not in old]:
             if old.get(key) != new.get(key):
                 out.extend(changed_fields(old.get(key), new.get(key), f"{path}.{key}" if path else str(key)))

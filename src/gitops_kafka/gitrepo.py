@@ -73,7 +73,13 @@ class GitRepo:
             return None
 
     def commit(self, paths: list[str], message: str, branch: str | None = None) -> str | None:
-        """Commit exactly the given paths (nothing else someone staged); None if nothing changed."""
+        """Commit exactly the given paths (nothing else someone staged); None if nothing changed.
+
+        With a branch: a new branch from HEAD, or the current one when it is that
+        branch already (regenerating a pull request's branch adds a commit to it).
+        """
+        if branch and branch == self.current_branch():
+            branch = None
         if branch:
             if branch in [h.name for h in self._repo.heads]:
                 raise GitError(f"branch {branch!r} already exists; choose a new name for the pull request")
