@@ -109,7 +109,8 @@ def write_tree(root: Path, tree: Tree, staging: Path) -> list[str]:
         for index, directory in enumerate(changed):
             staged = txn / str(index)
             _stage(staged, tree.in_dir(directory))
-            entries.append({"target": directory, "staged": str(staged.relative_to(staging))})
+            entries.append({"target": directory, "staged": str(staged.relative_to(staging)),
+                            "inode": staged.stat().st_ino})
         _write_journal(staging, txn, entries)
     except OSError as exc:
         shutil.rmtree(txn, ignore_errors=True)
@@ -141,7 +142,6 @@ def _stage(directory: Path, files: dict[str, str]) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-    (directory / ".txn").write_text(directory.parent.name, encoding="utf-8")
 
 
 def _write_journal(staging: Path, txn: Path, entries: list[dict[str, str]]) -> None:
@@ -155,22 +155,21 @@ def _write_journal(staging: Path, txn: Path, entries: list[dict[str, str]]) -> N
 
 
 def _apply(root: Path, staging: Path, entries: list[dict[str, str]]) -> None:
-    """Exchange each staged directory with its target, skipping those already exchanged."""
+    """Exchange each staged directory with its target, skipping those already exchanged.
+
+    A directory keeps its inode through a rename, so a target that already has the
+    staged directory's inode was exchanged before the process died.
+    """
     for entry in entries:
         target, staged = root / entry["target"], staging / entry["staged"]
-        marker = target / ".txn"
-        if marker.exists() and marker.read_text(encoding="utf-8") == staged.parent.name:
-            continue  # exchanged before the process died
+        if target.exists() and target.stat().st_ino == entry["inode"]:
+            continue
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.exists():
             exchange(staged, target)
         else:
             os.rename(staged, target)
         _fsync_dir(target.parent)
-    for entry in entries:
-        marker = root / entry["target"] / ".txn"
-        if marker.exists():
-            marker.unlink()
 
 
 def _finish(staging: Path, txn: Path) -> None:
