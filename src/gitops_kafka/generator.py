@@ -80,7 +80,7 @@ def generate(root: Path, envs: list[str] | None, commit: bool = True, branch: st
     root = repo.root
     planned = plan(root, envs)
     refuse_uncommitted_work(repo, planned.tree)
-    before = {d: repo.head_files(d) for d in planned.tree.owned}
+    before = {d: repo.head_files(d) for d in planned.tree.owned} if commit else {}
     changed = write_tree(root, planned.tree, repo.git_dir / STAGING)
     result = Result(changed=changed)
     if "base" in changed:
