@@ -207,3 +207,18 @@ def test_shipped_environment_files_are_valid():
     for path in ENVIRONMENTS.glob("*.yaml"):
         if path.stem != "defaults":
             load_environment(ENVIRONMENTS.parent, path.stem)
+
+
+@pytest.mark.parametrize("version, message", [
+    ("1.24", "Kubernetes 1.24 is not supported: 1.25 to 1.37"),
+    (1.3, "1.3 is not a Kubernetes minor version such as '1.31' (quote it: 1.30 is a number)"),
+])
+def test_kubernetes_version(tmp_path, version, message):
+    found = problems_for(tmp_path, GOOD + f"kubernetes_version: {version!r}\n".replace("'", '"') if isinstance(version, str)
+                         else GOOD + f"kubernetes_version: {version}\n")
+    assert found == [f"environments/test.yaml:10: kubernetes_version: {message}"]
+
+
+def test_detector_patterns_must_be_regular_expressions(tmp_path):
+    found = problems_for(tmp_path, GOOD + "detector:\n  topic_exclude: ['^__', '(unclosed']\n")
+    assert len(found) == 1 and found[0].startswith("environments/test.yaml:11: detector.topic_exclude[1]: '(unclosed' is not")

@@ -77,6 +77,25 @@ def _kafka_value(value: Any) -> str:
     raise ValueError("expected a scalar (string, number or boolean)")
 
 
+def _regex(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("expected a regular expression (a string)")
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"{value!r} is not a regular expression: {exc}") from None
+    return value
+
+
+def _kube_version(value: Any) -> str:
+    if not isinstance(value, str) or not KUBE_VERSION.match(value):
+        raise ValueError(f"{value!r} is not a Kubernetes minor version such as '1.31' (quote it: 1.30 is a number)")
+    minor = int(value.split(".")[1])
+    if not MIN_KUBE_MINOR <= minor <= MAX_KUBE_MINOR:
+        raise ValueError(f"Kubernetes {value} is not supported: 1.{MIN_KUBE_MINOR} to 1.{MAX_KUBE_MINOR}")
+    return value
+
+
 def _image(value: Any) -> str:
     if not isinstance(value, str) or not IMAGE_REF.match(value):
         raise ValueError(f"{value!r} is not an image reference such as registry/name:tag")
@@ -95,7 +114,8 @@ DnsSubdomain = Annotated[str, _matching(DNS1123_SUBDOMAIN, "a DNS-1123 subdomain
 TopicName = Annotated[str, _matching(TOPIC_NAME, "a Kafka topic name (letters, digits, '.', '_' and '-')", MAX_TOPIC_NAME)]
 PropertyName = Annotated[str, _matching(KAFKA_PROPERTY, "a Kafka property name such as log.retention.ms")]
 Duration = Annotated[str, _matching(DURATION, "a duration such as 30s, 5m or 1h30m")]
-KubeVersion = Annotated[str, _matching(KUBE_VERSION, "a Kubernetes minor version such as '1.31' (quote it)")]
+KubeVersion = Annotated[str, BeforeValidator(_kube_version)]
+Regex = Annotated[str, BeforeValidator(_regex)]
 
 
 class Section(BaseModel):
@@ -231,7 +251,8 @@ class Detector(Section):
     enabled: bool = True
     interval: Duration = "60s"
     ignore: list[IgnoreRule] = []
-    topic_exclude: list[str] = ["^__", "^_confluent", "^_schemas$"]
+    topic_exclude: list[Regex] = Field(default=["^__", "^_confluent", "^_schemas$"],
+                                       description="topics that exist in Kafka but are never reported as extra")
 
 
 class EnvironmentConfig(Section):
