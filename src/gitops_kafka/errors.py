@@ -57,3 +57,16 @@ class GitError(GitopsKafkaError):
 
 class KustomizeError(GitopsKafkaError):
     """The kustomize binary is missing or failed to build an overlay."""
+
+
+class SourceError(GitopsKafkaError):
+    """A live source (ZooKeeper, Kubernetes) could not be read; `source` names which one.
+
+    Raised at the edge of the one module that talks to that source, so nothing above it
+    sees a client library's exceptions.
+    """
+
+    def __init__(self, source: str, message: str):
+        self.source = source
+        self.message = message
+        super().__init__(f"{source}: {message}")

@@ -1,0 +1,456 @@
+"""Kafka's metadata in ZooKeeper against git: parse Kafka's znode payloads, compare, report.
+
+Pure: payload bytes and an EnvironmentConfig in, small frozen values out. Payloads are
+parsed by the fields present, never by their `version` (brokers write versions 1 to 5,
+`/cluster/id` writes its version as a string); a payload that cannot be understood is
+reported as unreadable at its path, never taken as "in sync".
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from gitops_kafka.config import EnvironmentConfig
+from gitops_kafka.render import kafka as kafka_render
+
+# Topics Kafka creates and manages itself: never declared in git, never "extra".
+INTERNAL_TOPICS = frozenset({"__consumer_offsets", "__transaction_state"})
+KAFKA_MANAGER_ROOT = "/kafka-manager"
+# Partitions named in a finding's message; the counts are always complete.
+LISTED_PARTITIONS = 10
+
+
+class PayloadError(ValueError):
+    """A znode's payload is not what Kafka writes there."""
+
+
+# ---------------------------------------------------------------- parsed znodes
+
+@dataclass(frozen=True)
+class Broker:
+    id: int
+    host: str | None
+    port: int | None
+    endpoints: tuple[str, ...]
+    rack: str | None = None
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """`/brokers/topics/<t>`: replicas per partition, and a reassignment if one is in progress."""
+
+    replicas: Mapping[int, tuple[int, ...]]
+    adding: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
+    removing: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
+    topic_id: str | None = None
+
+    def replication_factor(self) -> int | None:
+        """The factor the topic has (or will have once a reassignment ends); None if partitions disagree."""
+        factors = {len(r) - len(self.removing.get(p, ())) for p, r in self.replicas.items()}
+        return factors.pop() if len(factors) == 1 else None
+
+
+@dataclass(frozen=True)
+class PartitionState:
+    """`/brokers/topics/<t>/partitions/<p>/state`; leader -1 means offline."""
+
+    leader: int
+    isr: tuple[int, ...]
+    leader_epoch: int | None = None
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A znode that exists but whose payload could not be understood."""
+
+    path: str
+    reason: str
+
+
+def _json_object(data: bytes | None) -> dict:
+    if data is None:
+        raise PayloadError("empty payload")
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise PayloadError(f"not JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise PayloadError(f"expected a JSON object, got {type(value).__name__}")
+    return value
+
+
+def _int(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PayloadError(f"{what}: expected an integer, got {value!r}")
+    return value
+
+
+def _int_list(value: Any, what: str) -> tuple[int, ...]:
+    if not isinstance(value, list):
+        raise PayloadError(f"{what}: expected a list of broker ids, got {value!r}")
+    return tuple(_int(v, what) for v in value)
+
+
+def _partition_map(value: Any, what: str) -> dict[int, tuple[int, ...]]:
+    if not isinstance(value, dict):
+        raise PayloadError(f"{what}: expected an object of partition -> replicas, got {type(value).__name__}")
+    out = {}
+    for key, replicas in value.items():
+        if not isinstance(key, str) or not key.isdigit():
+            raise PayloadError(f"{what}: {key!r} is not a partition number")
+        out[int(key)] = _int_list(replicas, f"{what}.{key}")
+    return out
+
+
+def parse_broker(broker_id: str, data: bytes | None) -> Broker:
+    if not broker_id.isdigit():
+        raise PayloadError(f"{broker_id!r} is not a broker id")
+    payload = _json_object(data)
+    endpoints = payload.get("endpoints", [])
+    if not isinstance(endpoints, list) or not all(isinstance(e, str) for e in endpoints):
+        raise PayloadError(f"endpoints: expected a list of strings, got {endpoints!r}")
+    host, port = payload.get("host"), payload.get("port")
+    if host is not None and not isinstance(host, str):
+        raise PayloadError(f"host: expected a string, got {host!r}")
+    if port is not None:
+        port = _int(port, "port")
+    if not endpoints and host is None:
+        raise PayloadError("neither endpoints nor host")
+    rack = payload.get("rack")
+    return Broker(int(broker_id), host, port, tuple(endpoints), rack if isinstance(rack, str) else None)
+
+
+def parse_assignment(data: bytes | None) -> Assignment:
+    payload = _json_object(data)
+    if "partitions" not in payload:
+        raise PayloadError("no partitions")
+    replicas = _partition_map(payload["partitions"], "partitions")
+    if not replicas:
+        raise PayloadError("partitions is empty")
+    adding = _partition_map(payload.get("adding_replicas") or {}, "adding_replicas")
+    removing = _partition_map(payload.get("removing_replicas") or {}, "removing_replicas")
+    topic_id = payload.get("topic_id")
+    return Assignment(replicas, adding, removing, topic_id if isinstance(topic_id, str) else None)
+
+
+def parse_partition_state(data: bytes | None) -> PartitionState:
+    payload = _json_object(data)
+    if "leader" not in payload or "isr" not in payload:
+        raise PayloadError("expected leader and isr")
+    epoch = payload.get("leader_epoch")
+    return PartitionState(_int(payload["leader"], "leader"), _int_list(payload["isr"], "isr"),
+                          epoch if isinstance(epoch, int) and not isinstance(epoch, bool) else None)
+
+
+def parse_topic_config(data: bytes | None) -> dict[str, str]:
+    payload = _json_object(data)
+    config = payload.get("config", {})
+    if not isinstance(config, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in config.items()):
+        raise PayloadError(f"config: expected an object of string values, got {config!r}")
+    return dict(config)
+
+
+def parse_controller(data: bytes | None) -> int:
+    return _int(_json_object(data).get("brokerid"), "brokerid")
+
+
+def parse_cluster_id(data: bytes | None) -> str:
+    value = _json_object(data).get("id")
+    if not isinstance(value, str) or not value:
+        raise PayloadError(f"id: expected a string, got {value!r}")
+    return value
+
+
+def parse_reassignment(data: bytes | None) -> frozenset[str]:
+    """`/admin/reassign_partitions` (the pre-2.4 way): the topics being reassigned."""
+    partitions = _json_object(data).get("partitions")
+    if not isinstance(partitions, list) or not all(isinstance(p, dict) and isinstance(p.get("topic"), str)
+                                                    for p in partitions):
+        raise PayloadError(f"partitions: expected a list of {{topic, partition, replicas}}, got {partitions!r}")
+    return frozenset(p["topic"] for p in partitions)
+
+
+def parse_kafka_manager_cluster(data: bytes | None) -> str:
+    """CMAK's `/kafka-manager/configs/<cluster>`: the ZooKeeper hosts it was registered with."""
+    payload = _json_object(data)
+    hosts = payload.get("curatorConfig", {}).get("zkConnect") if isinstance(payload.get("curatorConfig"), dict) else None
+    if not isinstance(payload.get("name"), str):
+        raise PayloadError("name: expected the cluster name")
+    return hosts if isinstance(hosts, str) else ""
+
+
+# ---------------------------------------------------------------- snapshot
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Kafka's metadata as read in one cycle; values are parsed or `Unreadable`."""
+
+    cluster_id: str | Unreadable | None
+    controller: int | Unreadable | None
+    brokers: Mapping[int, Broker | Unreadable]
+    topics: Mapping[str, Assignment | Unreadable]
+    configs: Mapping[str, dict[str, str] | Unreadable]
+    states: Mapping[str, Mapping[int, PartitionState | Unreadable | None]]
+    pending_deletion: frozenset[str] = frozenset()
+    reassigning: frozenset[str] | Unreadable = frozenset()
+    kafka_manager_root: bool = False
+    kafka_manager_cluster: str | Unreadable | None = None
+    # Znodes in a list whose name cannot be what Kafka writes (a broker id "x").
+    strays: tuple[Unreadable, ...] = ()
+
+    def unreadable(self) -> list[Unreadable]:
+        found = list(self.strays)
+        for value in (self.cluster_id, self.controller, self.reassigning, self.kafka_manager_cluster):
+            if isinstance(value, Unreadable):
+                found.append(value)
+        found += [v for v in self.brokers.values() if isinstance(v, Unreadable)]
+        found += [v for v in self.topics.values() if isinstance(v, Unreadable)]
+        found += [v for v in self.configs.values() if isinstance(v, Unreadable)]
+        for partitions in self.states.values():
+            found += [v for v in partitions.values() if isinstance(v, Unreadable)]
+        return found
+
+
+# ---------------------------------------------------------------- report
+
+@dataclass(frozen=True)
+class Finding:
+    """One difference between git and Kafka, or one unhealthy or unreadable thing."""
+
+    kind: str
+    subject: str
+    message: str
+    desired: Any = None
+    actual: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass(frozen=True)
+class TopicStatus:
+    """A topic git declares: `in-sync`, `drift`, `missing`, `unreadable`, `pending-deletion` or `reassigning`."""
+
+    name: str
+    status: str
+    kinds: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "status": self.status, "kinds": list(self.kinds)}
+
+
+@dataclass(frozen=True)
+class KafkaMetadataReport:
+    """What ZooKeeper says about Kafka, against git. `readable` is False when nothing could be read."""
+
+    readable: bool
+    error: str | None = None
+    cluster_id: str | None = None
+    controller: int | None = None
+    brokers_expected: tuple[int, ...] = ()
+    brokers_registered: tuple[int, ...] = ()
+    topics: tuple[TopicStatus, ...] = ()
+    extra_topics: tuple[str, ...] = ()
+    partitions: int = 0
+    partitions_offline: int = 0
+    partitions_under_replicated: int = 0
+    partitions_under_min_isr: int = 0
+    pending_deletion: tuple[str, ...] = ()
+    reassigning: tuple[str, ...] = ()
+    unreadable: int = 0
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def in_sync(self) -> bool:
+        return self.readable and not self.findings
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {k: getattr(self, k) for k in (
+            "readable", "error", "cluster_id", "controller", "partitions", "partitions_offline",
+            "partitions_under_replicated", "partitions_under_min_isr", "unreadable")}
+        out.update(
+            in_sync=self.in_sync,
+            brokers_expected=list(self.brokers_expected), brokers_registered=list(self.brokers_registered),
+            topics=[t.to_dict() for t in self.topics], extra_topics=list(self.extra_topics),
+            pending_deletion=list(self.pending_deletion), reassigning=list(self.reassigning),
+            findings=[f.to_dict() for f in self.findings])
+        return out
+
+
+def unreadable_report(error: str) -> KafkaMetadataReport:
+    """The report of a cycle that could not read ZooKeeper at all: never "in sync"."""
+    return KafkaMetadataReport(readable=False, error=error,
+                               findings=(Finding("unreadable", "zookeeper", error),))
+
+
+def expected_endpoint(config: EnvironmentConfig, broker_id: int) -> str:
+    """The listener the generated StatefulSet makes broker `broker_id` advertise."""
+    pod = f"{config.cluster_name}-{broker_id}"  # the StatefulSet is named after the cluster
+    return (f"PLAINTEXT://{pod}.{kafka_render.headless_name(config)}.{config.namespace}.svc."
+            f"{config.cluster_domain}:{kafka_render.PORT}")
+
+
+def excluded(topic: str, patterns: list[re.Pattern[str]]) -> bool:
+    return topic in INTERNAL_TOPICS or any(p.search(topic) for p in patterns)
+
+
+def compare(snapshot: Snapshot, config: EnvironmentConfig) -> KafkaMetadataReport:
+    """Every finding of one snapshot against the environment, in a stable order."""
+    findings: list[Finding] = []
+    findings += _unreadable_findings(snapshot)
+    findings += _broker_findings(snapshot, config)
+    findings += _kafka_manager_findings(snapshot, config)
+    topics, topic_findings = _topic_findings(snapshot, config)
+    findings += topic_findings
+    health, counts = _partition_findings(snapshot, config)
+    findings += health
+    reassigning = {name for name, a in snapshot.topics.items() if isinstance(a, Assignment) and (a.adding or a.removing)}
+    if isinstance(snapshot.reassigning, frozenset):
+        reassigning |= snapshot.reassigning
+    patterns = [re.compile(p) for p in config.detector.topic_exclude]
+    declared = {t.name for t in config.topics}
+    extra = sorted(t for t in snapshot.topics if t not in declared and not excluded(t, patterns)
+                   and t not in snapshot.pending_deletion)
+    findings += [Finding("topic-extra", t, f"topic {t} exists in Kafka but git does not declare it (left alone)")
+                 for t in extra]
+    return KafkaMetadataReport(
+        readable=True,
+        cluster_id=snapshot.cluster_id if isinstance(snapshot.cluster_id, str) else None,
+        controller=snapshot.controller if isinstance(snapshot.controller, int) else None,
+        brokers_expected=tuple(range(config.kafka.replicas)),
+        brokers_registered=tuple(sorted(snapshot.brokers)),
+        topics=tuple(topics), extra_topics=tuple(extra),
+        partitions=counts["total"], partitions_offline=counts["offline"],
+        partitions_under_replicated=counts["under_replicated"], partitions_under_min_isr=counts["under_min_isr"],
+        pending_deletion=tuple(sorted(snapshot.pending_deletion)), reassigning=tuple(sorted(reassigning)),
+        unreadable=len(snapshot.unreadable()),
+        findings=tuple(findings))
+
+
+def _unreadable_findings(snapshot: Snapshot):
+    for item in sorted(snapshot.unreadable(), key=lambda u: u.path):
+        yield Finding("unreadable", item.path, f"{item.path}: {item.reason}")
+
+
+def _broker_findings(snapshot: Snapshot, config: EnvironmentConfig):
+    expected = set(range(config.kafka.replicas))
+    registered = set(snapshot.brokers)
+    for broker_id in sorted(expected - registered):
+        yield Finding("broker-missing", str(broker_id), f"broker {broker_id} is not registered in /brokers/ids")
+    for broker_id in sorted(registered - expected):
+        yield Finding("broker-unexpected", str(broker_id),
+                      f"broker {broker_id} is registered but the environment has brokers 0..{config.kafka.replicas - 1}")
+    for broker_id in sorted(expected & registered):
+        broker = snapshot.brokers[broker_id]
+        want = expected_endpoint(config, broker_id)
+        if isinstance(broker, Broker) and broker.endpoints != (want,):
+            yield Finding("broker-endpoint", str(broker_id), f"broker {broker_id} advertises {', '.join(broker.endpoints) or 'nothing'}",
+                          desired=[want], actual=list(broker.endpoints))
+    if snapshot.controller is None:
+        yield Finding("controller", "controller", "no controller is elected (/controller is missing)")
+    elif isinstance(snapshot.controller, int) and snapshot.controller not in registered:
+        yield Finding("controller", "controller",
+                      f"/controller names broker {snapshot.controller}, which is not registered", actual=snapshot.controller)
+    if snapshot.cluster_id is None:
+        yield Finding("cluster-id", "cluster", "no /cluster/id: no broker ever started under this ZooKeeper path")
+
+
+def _kafka_manager_findings(snapshot: Snapshot, config: EnvironmentConfig):
+    if not config.kafka_manager.enabled:
+        return
+    if not snapshot.kafka_manager_root:
+        yield Finding("kafka-manager", KAFKA_MANAGER_ROOT, f"Kafka Manager's root znode {KAFKA_MANAGER_ROOT} does not exist")
+    elif snapshot.kafka_manager_cluster is None:
+        yield Finding("kafka-manager", config.cluster_name,
+                      f"cluster {config.cluster_name} is not registered in Kafka Manager "
+                      f"({KAFKA_MANAGER_ROOT}/configs/{config.cluster_name} is missing)")
+
+
+def _topic_findings(snapshot: Snapshot, config: EnvironmentConfig):
+    statuses, findings = [], []
+    for topic in config.topics:
+        name, live = topic.name, snapshot.topics.get(topic.name)
+        kinds: list[str] = []
+        if name in snapshot.pending_deletion:
+            statuses.append(TopicStatus(name, "pending-deletion"))
+            continue
+        if live is None:
+            findings.append(Finding("topic-missing", name, f"topic {name} is declared in git but does not exist",
+                                    desired=topic.partitions))
+            statuses.append(TopicStatus(name, "missing", ("topic-missing",)))
+            continue
+        if isinstance(live, Unreadable):
+            statuses.append(TopicStatus(name, "unreadable", ("unreadable",)))
+            continue
+        if len(live.replicas) != topic.partitions:
+            kinds.append("partitions")
+            findings.append(Finding("partitions", name, f"topic {name} has {len(live.replicas)} partitions, git declares {topic.partitions}",
+                                    desired=topic.partitions, actual=len(live.replicas)))
+        factor = live.replication_factor()
+        if factor != topic.replication_factor:
+            kinds.append("replication-factor")
+            findings.append(Finding("replication-factor", name,
+                                    f"topic {name} has replication factor {factor if factor is not None else 'mixed'}, "
+                                    f"git declares {topic.replication_factor}",
+                                    desired=topic.replication_factor, actual=factor))
+        live_config = snapshot.configs.get(name, {})
+        if isinstance(live_config, Unreadable):
+            kinds.append("unreadable")
+        else:
+            for key in sorted(set(topic.config) | set(live_config)):
+                want, have = topic.config.get(key), live_config.get(key)
+                if want != have:
+                    kinds.append("config")
+                    what = (f"sets {key}={have!r}, git does not" if want is None else
+                            f"lacks {key}={want!r}" if have is None else f"has {key}={have!r}, git declares {want!r}")
+                    findings.append(Finding("config", name, f"topic {name} {what}", desired=want, actual=have))
+        reassigning = bool(live.adding or live.removing) or (
+            isinstance(snapshot.reassigning, frozenset) and name in snapshot.reassigning)
+        status = "drift" if kinds else "reassigning" if reassigning else "in-sync"
+        statuses.append(TopicStatus(name, status, tuple(dict.fromkeys(kinds))))
+    return statuses, findings
+
+
+def min_isr(name: str, snapshot: Snapshot, config: EnvironmentConfig) -> int:
+    """The topic's min.insync.replicas as Kafka applies it: its override, else the broker setting."""
+    live = snapshot.configs.get(name)
+    value = live.get("min.insync.replicas") if isinstance(live, dict) else None
+    return int(value) if value is not None and value.isdigit() else config.kafka.settings.min_insync_replicas
+
+
+def _partition_findings(snapshot: Snapshot, config: EnvironmentConfig):
+    counts = {"total": 0, "offline": 0, "under_replicated": 0, "under_min_isr": 0}
+    findings = []
+    for name in sorted(snapshot.topics):
+        assignment = snapshot.topics[name]
+        if not isinstance(assignment, Assignment) or name in snapshot.pending_deletion:
+            continue
+        states = snapshot.states.get(name, {})
+        needed = min_isr(name, snapshot, config)
+        offline, under, below = [], [], []
+        for partition, replicas in sorted(assignment.replicas.items()):
+            counts["total"] += 1
+            state = states.get(partition)
+            if isinstance(state, Unreadable):
+                continue
+            if state is None or state.leader < 0:
+                offline.append(partition)
+                continue
+            if len(state.isr) < len(replicas) and partition not in assignment.adding:
+                under.append(partition)
+            if len(state.isr) < needed:
+                below.append(partition)
+        counts["offline"] += len(offline)
+        counts["under_replicated"] += len(under)
+        counts["under_min_isr"] += len(below)
+        for kind, partitions, what in (("offline", offline, "without a leader"),
+                                       ("under-replicated", under, "with fewer in-sync replicas than replicas"),
+                                       ("under-min-isr", below, f"with fewer than min.insync.replicas={needed} in sync")):
+            if partitions:
+                listed = ", ".join(map(str, partitions[:LISTED_PARTITIONS])) + (", ..." if len(partitions) > LISTED_PARTITIONS else "")
+                findings.append(Finding(kind, name, f"topic {name}: {len(partitions)} partition{'s' if len(partitions) != 1 else ''} "
+                                                    f"{what} ({listed})", actual=len(partitions)))
+    return findings, counts

@@ -1,0 +1,226 @@
+"""Kafka's metadata read from ZooKeeper, kept current between cycles by watches.
+
+The first cycle reads every znode Kafka keeps, pipelined, and every read of a topic,
+topic config, partition state or topic list leaves a watch. Later cycles re-read only
+what a watch reported changed, so an unchanged topic costs no request at all. The few
+small znodes (brokers, controller, cluster id, admin markers, Kafka Manager) are read
+every cycle. When watches may have been lost (the session expired or the connection
+was suspended) the next cycle reads everything again; when a cycle fails, what it
+could not read stays due for the next one.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from gitops_kafka.drift import kafka_metadata as km
+from gitops_kafka.drift.zookeeper import SOURCE, Session
+from gitops_kafka.errors import SourceError
+
+TOPICS, CONFIGS, IDS, DELETIONS = "/brokers/topics", "/config/topics", "/brokers/ids", "/admin/delete_topics"
+CLUSTER_ID, CONTROLLER, REASSIGNMENT = "/cluster/id", "/controller", "/admin/reassign_partitions"
+BATCH = 5000  # requests in flight at once: bounds memory, keeps the pipeline full
+
+T = TypeVar("T")
+
+
+def topic_path(topic: str) -> str:
+    return f"{TOPICS}/{topic}"
+
+
+def config_path(topic: str) -> str:
+    return f"{CONFIGS}/{topic}"
+
+
+def state_path(topic: str, partition: int) -> str:
+    return f"{TOPICS}/{topic}/partitions/{partition}/state"
+
+
+def parse_state_path(path: str) -> tuple[str, int] | None:
+    parts = path.split("/")  # '', brokers, topics, <t>, partitions, <p>, state
+    if len(parts) == 7 and parts[1:3] == ["brokers", "topics"] and parts[4] == "partitions" \
+            and parts[6] == "state" and parts[5].isdigit():
+        return parts[3], int(parts[5])
+    return None
+
+
+def parsed(path: str, data: bytes | None, parse: Callable[[bytes | None], T]) -> T | km.Unreadable:
+    try:
+        return parse(data)
+    except km.PayloadError as exc:
+        return km.Unreadable(path, str(exc))
+
+
+class KafkaReader:
+    """Reads a `Snapshot` per cycle; `reads` counts the znode requests of the last cycle."""
+
+    def __init__(self, hosts: str, chroot: str | None = None, cluster_name: str = "kafka", timeout: float = 10.0):
+        self.cluster_name = cluster_name
+        self.chroot = chroot
+        self.session = Session(hosts, chroot, timeout, on_change=self._changed)
+        self.reads = 0
+        self._lock = threading.Lock()
+        self._dirty: set[str] = set()
+        self._reset = True
+        self._topic_names: set[str] | None = None
+        self._config_names: set[str] | None = None
+        self._topics: dict[str, km.Assignment | km.Unreadable] = {}
+        self._configs: dict[str, dict[str, str] | km.Unreadable] = {}
+        self._states: dict[str, dict[int, km.PartitionState | km.Unreadable | None]] = {}
+        self._missing_states: set[tuple[str, int]] = set()
+
+    def close(self) -> None:
+        self.session.close()
+
+    def _changed(self, path: str | None) -> None:
+        with self._lock:
+            if path is None:
+                self._reset = True
+            else:
+                self._dirty.add(path)
+
+    def read(self) -> km.Snapshot:
+        """One cycle. Raises SourceError when ZooKeeper (or the chroot) cannot be read."""
+        self.session.connect()
+        with self._lock:
+            dirty, self._dirty = self._dirty, set()
+            reset, self._reset = self._reset, False
+        if reset:
+            self._forget()
+        try:
+            return self._read(dirty)
+        except SourceError:
+            with self._lock:
+                self._dirty |= dirty
+            raise
+
+    def _forget(self) -> None:
+        self._topic_names = self._config_names = None
+        self._topics, self._configs, self._states = {}, {}, {}
+        self._missing_states = set()
+
+    # ------------------------------------------------------------ reads
+
+    def _get(self, paths: list[str], watch: bool = False) -> dict[str, bytes | None]:
+        out: dict[str, bytes | None] = {}
+        for start in range(0, len(paths), BATCH):
+            batch = paths[start:start + BATCH]
+            self.reads += len(batch)
+            out.update(self.session.get_many(batch, watch=watch))
+        return out
+
+    def _children(self, paths: list[str], watch: bool = False) -> dict[str, list[str] | None]:
+        self.reads += len(paths)
+        return self.session.children_many(paths, watch=watch)
+
+    def _read(self, dirty: set[str]) -> km.Snapshot:
+        self.reads = 0
+        if self.chroot:
+            self.reads += 1
+            if not self.session.exists("/"):
+                raise SourceError(SOURCE, f"chroot {self.chroot} does not exist on {self.session.hosts}")
+        manager = f"{km.KAFKA_MANAGER_ROOT}/configs/{self.cluster_name}"
+        small = self._get([CLUSTER_ID, CONTROLLER, REASSIGNMENT, km.KAFKA_MANAGER_ROOT, manager])
+        lists = self._children([IDS, DELETIONS])
+        watched = [p for p, names in ((TOPICS, self._topic_names), (CONFIGS, self._config_names))
+                   if names is None or p in dirty]
+        if watched:
+            listed = self._children(watched, watch=True)
+            if TOPICS in listed:
+                self._topic_names = set(listed[TOPICS] or ())
+            if CONFIGS in listed:
+                self._config_names = set(listed[CONFIGS] or ())
+        ids = lists[IDS] or []
+        broker_data = self._get([f"{IDS}/{i}" for i in ids])
+
+        self._refresh_topics(dirty)
+        brokers, strays = {}, []
+        for broker_id in ids:
+            path = f"{IDS}/{broker_id}"
+            if not broker_id.isdigit():
+                strays.append(km.Unreadable(path, "not a broker id"))
+            elif broker_data.get(path) is not None:
+                brokers[int(broker_id)] = parsed(path, broker_data[path], lambda d, b=broker_id: km.parse_broker(b, d))
+
+        def optional(path, parse):
+            return None if small[path] is None else parsed(path, small[path], parse)
+
+        return km.Snapshot(
+            cluster_id=optional(CLUSTER_ID, km.parse_cluster_id),
+            controller=optional(CONTROLLER, km.parse_controller),
+            brokers=brokers,
+            topics=dict(self._topics),
+            configs=dict(self._configs),
+            states=dict(self._states),
+            pending_deletion=frozenset(lists[DELETIONS] or ()),
+            reassigning=optional(REASSIGNMENT, km.parse_reassignment) or frozenset(),
+            kafka_manager_root=small[km.KAFKA_MANAGER_ROOT] is not None,
+            kafka_manager_cluster=optional(manager, km.parse_kafka_manager_cluster),
+            strays=tuple(strays),
+        )
+
+    def _refresh_topics(self, dirty: set[str]) -> None:
+        names, config_names = self._topic_names or set(), self._config_names or set()
+        for gone in set(self._topics) - names:
+            self._topics.pop(gone, None)
+            self._states.pop(gone, None)
+            self._missing_states = {m for m in self._missing_states if m[0] != gone}
+        for gone in set(self._configs) - config_names:
+            self._configs.pop(gone, None)
+        topics = [t for t in names if t not in self._topics or topic_path(t) in dirty]
+        configs = [t for t in config_names if t not in self._configs or config_path(t) in dirty]
+        data = self._get([*map(topic_path, topics), *map(config_path, configs)], watch=True)
+
+        due: dict[str, set[int]] = {}
+        for topic in topics:
+            payload = data[topic_path(topic)]
+            if payload is None:  # deleted between the listing and the read
+                self._topics.pop(topic, None)
+                self._states.pop(topic, None)
+                continue
+            assignment = parsed(topic_path(topic), payload, km.parse_assignment)
+            self._topics[topic] = assignment
+            partitions = set(assignment.replicas) if isinstance(assignment, km.Assignment) else set()
+            kept = {p: s for p, s in self._states.get(topic, {}).items() if p in partitions}
+            self._states[topic] = kept
+            due[topic] = partitions - set(kept)
+        for topic in configs:
+            payload = data[config_path(topic)]
+            if payload is None:
+                self._configs.pop(topic, None)
+            else:
+                self._configs[topic] = parsed(config_path(topic), payload, km.parse_topic_config)
+
+        for topic, partition in self._missing_states:
+            due.setdefault(topic, set()).add(partition)
+        for path in dirty:
+            located = parse_state_path(path)
+            if located and located[0] in self._topics:
+                due.setdefault(located[0], set()).add(located[1])
+        self._read_states(due)
+
+    def _read_states(self, due: dict[str, set[int]]) -> None:
+        paths = [state_path(t, p) for t, partitions in due.items() for p in sorted(partitions)
+                 if isinstance(self._topics.get(t), km.Assignment) and p in self._topics[t].replicas]
+        data = self._get(paths, watch=True)
+        updated: dict[str, dict] = {}
+        for path, payload in data.items():
+            topic, partition = parse_state_path(path)
+            states = updated.setdefault(topic, dict(self._states.get(topic, {})))
+            if payload is None:
+                states[partition] = None
+                self._missing_states.add((topic, partition))
+            else:
+                states[partition] = parsed(path, payload, km.parse_partition_state)
+                self._missing_states.discard((topic, partition))
+        self._states.update(updated)
+
+
+def read_once(hosts: str, chroot: str | None, cluster_name: str, timeout: float) -> km.Snapshot:
+    reader = KafkaReader(hosts, chroot, cluster_name, timeout)
+    try:
+        return reader.read()
+    finally:
+        reader.close()
+

@@ -1,0 +1,84 @@
+"""What it would take to make Kafka's topics match git, as Kafka's own commands.
+
+Create missing topics, add partitions, set or remove config overrides. Never a delete:
+a topic git does not declare is left alone, and what Kafka cannot do by a command
+(fewer partitions, another replication factor: a reassignment) is a note, not a command.
+"""
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+
+from gitops_kafka.config import EnvironmentConfig
+from gitops_kafka.drift import kafka_metadata as km
+from gitops_kafka.render import kafka as kafka_render
+from gitops_kafka.render.topics import config_argument
+
+
+@dataclass(frozen=True)
+class Step:
+    """One change: `create`, `add-partitions`, `set-config`, `delete-config`, or `note` (no command)."""
+
+    action: str
+    topic: str
+    description: str
+    command: tuple[str, ...] = ()
+
+    def shell(self) -> str:
+        return shlex.join(self.command)
+
+    def to_dict(self) -> dict:
+        return {"action": self.action, "topic": self.topic, "description": self.description,
+                "command": self.shell() if self.command else None}
+
+
+def plan(snapshot: km.Snapshot, config: EnvironmentConfig, bootstrap: str | None = None) -> list[Step]:
+    bootstrap = bootstrap or kafka_render.bootstrap(config)
+    topics_cmd = ("kafka-topics", "--bootstrap-server", bootstrap)
+    configs_cmd = ("kafka-configs", "--bootstrap-server", bootstrap, "--alter", "--entity-type", "topics")
+    steps: list[Step] = []
+    for topic in config.topics:
+        name, live = topic.name, snapshot.topics.get(topic.name)
+        if name in snapshot.pending_deletion:
+            steps.append(Step("note", name, f"{name} is being deleted; plan again once the deletion completes"))
+            continue
+        if live is None:
+            configs = [a for k, v in sorted(topic.config.items()) for a in ("--config", f"{k}={v}")]
+            steps.append(Step("create", name, f"create {name}: {topic.partitions} partitions, replication factor "
+                                              f"{topic.replication_factor}", (
+                *topics_cmd, "--create", "--topic", name, "--partitions", str(topic.partitions),
+                "--replication-factor", str(topic.replication_factor), *configs)))
+            continue
+        if isinstance(live, km.Unreadable):
+            steps.append(Step("note", name, f"{name}: cannot plan, {live.path} is unreadable: {live.reason}"))
+            continue
+        current = len(live.replicas)
+        if current < topic.partitions:
+            steps.append(Step("add-partitions", name, f"{name}: {current} -> {topic.partitions} partitions", (
+                *topics_cmd, "--alter", "--topic", name, "--partitions", str(topic.partitions))))
+        elif current > topic.partitions:
+            steps.append(Step("note", name, f"{name} has {current} partitions, git declares {topic.partitions}: "
+                                            "Kafka cannot remove partitions; change git or recreate the topic"))
+        factor = live.replication_factor()
+        if factor != topic.replication_factor and not (live.adding or live.removing):
+            steps.append(Step("note", name, f"{name} has replication factor {factor if factor is not None else 'mixed'}, "
+                                            f"git declares {topic.replication_factor}: that takes a partition "
+                                            "reassignment (kafka-reassign-partitions)"))
+        steps += _config_steps(name, topic.config, snapshot.configs.get(name, {}), configs_cmd)
+    return steps
+
+
+def _config_steps(name: str, desired: dict[str, str], live, configs_cmd: tuple[str, ...]) -> list[Step]:
+    if isinstance(live, km.Unreadable):
+        return [Step("note", name, f"{name}: cannot plan config, {live.path} is unreadable: {live.reason}")]
+    to_set = {k: v for k, v in desired.items() if live.get(k) != v}
+    to_delete = sorted(set(live) - set(desired))
+    steps = []
+    if to_set:
+        steps.append(Step("set-config", name, f"{name}: set {', '.join(f'{k}={v}' for k, v in sorted(to_set.items()))}", (
+            *configs_cmd, "--entity-name", name, "--add-config", config_argument(to_set))))
+    if to_delete:
+        steps.append(Step("delete-config", name, f"{name}: remove override{'s' if len(to_delete) > 1 else ''} "
+                                                 f"{', '.join(to_delete)}", (
+            *configs_cmd, "--entity-name", name, "--delete-config", ",".join(to_delete))))
+    return steps

@@ -1,0 +1,179 @@
+"""ZooKeeper: the only module that talks to it (kazoo sessions and four-letter words).
+
+Everything above this module sees bytes, child lists, changed paths and `SourceError`;
+kazoo's exceptions, states and watch events end here. Reads are pipelined: every
+request of a batch is sent before the first answer is awaited.
+"""
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from collections.abc import Callable, Iterable
+
+from kazoo.client import KazooClient, KazooState
+from kazoo.exceptions import KazooException, NoNodeError
+from kazoo.handlers.threading import KazooTimeoutError
+from kazoo.retry import KazooRetry
+
+from gitops_kafka.errors import SourceError
+
+SOURCE = "zookeeper"
+DEFAULT_PORT = 2181
+
+log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())  # kazoo reconnects noisily; the daemon decides what to log
+
+
+def split_address(address: str) -> tuple[str, int]:
+    """'host:port' (or 'host', or '[v6]:port') -> (host, port)."""
+    host, sep, port = address.strip().rpartition(":")
+    if not sep or "]" in port:
+        host, port = address.strip(), str(DEFAULT_PORT)
+    if not port.isdigit() or not host:
+        raise SourceError(SOURCE, f"{address!r} is not host:port")
+    return host.strip("[]"), int(port)
+
+
+def four_letter_word(address: str, word: str, timeout: float = 2.0) -> str:
+    """Send one four-letter word (srvr, mntr, ruok...) and return the whole answer."""
+    host, port = split_address(address)
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as connection:
+            connection.sendall(word.encode("ascii"))
+            chunks = []
+            while chunk := connection.recv(65536):
+                chunks.append(chunk)
+    except OSError as exc:
+        raise SourceError(SOURCE, f"{address}: {word}: {exc.strerror or exc}") from None
+    return b"".join(chunks).decode("utf-8", errors="replace")
+
+
+class Session:
+    """One ZooKeeper session that reconnects by itself, optionally under a chroot.
+
+    `on_change(path)` is called (from kazoo's thread) when a watched znode or child list
+    changes; `on_change(None)` when every watch may have been lost (the session
+    expired, or the connection was suspended), so the caller must read everything again.
+    """
+
+    def __init__(self, hosts: str, chroot: str | None = None, timeout: float = 10.0,
+                 on_change: Callable[[str | None], None] | None = None):
+        self.hosts = hosts
+        self.chroot = chroot or None
+        self.timeout = timeout
+        self._on_change = on_change or (lambda path: None)
+        self._client: KazooClient | None = None
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------ lifecycle
+
+    def connect(self) -> None:
+        """Start the client if it is not running; wait at most `timeout` for a connection."""
+        with self._lock:
+            if self._client is None:
+                self._client = KazooClient(
+                    hosts=self.hosts + (self.chroot or ""), timeout=self.timeout,
+                    connection_retry=KazooRetry(max_tries=-1, delay=0.1, max_delay=2),
+                    logger=log)
+                self._client.add_listener(self._state_changed)
+                try:
+                    self._client.start(timeout=self.timeout)
+                except (KazooTimeoutError, KazooException) as exc:
+                    self._discard()
+                    raise SourceError(SOURCE, f"cannot connect to {self.hosts}: {exc or 'timed out'}") from None
+                except ValueError as exc:  # kazoo's answer to a malformed hosts string
+                    self._discard()
+                    raise SourceError(SOURCE, f"{self.hosts!r}: {exc}") from None
+                return
+        if not self._client.connected:
+            self._wait_connected()
+
+    def _wait_connected(self) -> None:
+        ready = threading.Event()
+
+        def listener(state):
+            if state == KazooState.CONNECTED:
+                ready.set()
+                return True
+            return False
+
+        self._client.add_listener(listener)
+        if not (self._client.connected or ready.wait(self.timeout)):
+            self._client.remove_listener(listener)
+            raise SourceError(SOURCE, f"not connected to {self.hosts} (reconnecting)")
+        self._client.remove_listener(listener)
+
+    def close(self) -> None:
+        with self._lock:
+            self._discard()
+
+    def _discard(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                client.stop()
+                client.close()
+            except KazooException:  # pragma: no cover - closing a dead client
+                pass
+
+    @property
+    def session_id(self) -> tuple[int, bytes] | None:
+        """(session id, password) while connected; tests use it to expire the session."""
+        return self._client.client_id if self._client is not None and self._client.connected else None
+
+    def _state_changed(self, state) -> None:
+        if state in (KazooState.LOST, KazooState.SUSPENDED):
+            self._on_change(None)
+
+    def _watched(self, event) -> None:
+        self._on_change(event.path if event.type is not None and event.path else None)
+
+    # ------------------------------------------------------------ reads
+
+    def _require(self) -> KazooClient:
+        if self._client is None:
+            raise SourceError(SOURCE, "not connected")
+        return self._client
+
+    def _results(self, requests: list[tuple[str, object]], what: str) -> dict[str, object]:
+        results: dict[str, object] = {}
+        failure = None
+        for path, request in requests:
+            try:
+                results[path] = request.get(timeout=self.timeout)
+            except NoNodeError:
+                results[path] = None
+            except (KazooTimeoutError, KazooException) as exc:
+                failure = failure or f"{what} {path}: {type(exc).__name__} {exc}".strip()
+        if failure:
+            raise SourceError(SOURCE, failure)
+        return results
+
+    def get_many(self, paths: Iterable[str], watch: bool = False) -> dict[str, bytes | None]:
+        """Payload of each path (None when it does not exist), pipelined."""
+        client = self._require()
+        watcher = self._watched if watch else None
+        try:
+            requests = [(path, client.get_async(path, watch=watcher)) for path in paths]
+        except KazooException as exc:
+            raise SourceError(SOURCE, f"read: {type(exc).__name__} {exc}") from None
+        return {path: (value[0] if value is not None else None)
+                for path, value in self._results(requests, "read").items()}
+
+    def children_many(self, paths: Iterable[str], watch: bool = False) -> dict[str, list[str] | None]:
+        """Child names of each path (None when it does not exist), pipelined."""
+        client = self._require()
+        watcher = self._watched if watch else None
+        try:
+            requests = [(path, client.get_children_async(path, watch=watcher)) for path in paths]
+        except KazooException as exc:
+            raise SourceError(SOURCE, f"list: {type(exc).__name__} {exc}") from None
+        return self._results(requests, "list")  # type: ignore[return-value]
+
+    def exists(self, path: str) -> bool:
+        client = self._require()
+        try:
+            return client.exists_async(path).get(timeout=self.timeout) is not None
+        except (KazooTimeoutError, KazooException) as exc:
+            raise SourceError(SOURCE, f"exists {path}: {type(exc).__name__} {exc}".strip()) from None
