@@ -162,3 +162,14 @@ class Ensemble:
     def stop(self) -> None:
         for member in self.members:
             member.stop()
+
+
+def eventually(attempt, timeout: float = 20.0, interval: float = 0.05):
+    """Call attempt() until it returns something truthy; its last value otherwise fails the test."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = attempt()
+        if value or time.monotonic() > deadline:
+            assert value, f"not reached within {timeout}s: last value {value!r}"
+            return value
+        time.sleep(interval)

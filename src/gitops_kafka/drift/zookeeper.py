@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import warnings
 from collections.abc import Callable, Iterable
 
 from kazoo.client import KazooClient, KazooState
@@ -78,7 +79,9 @@ class Session:
                     logger=log)
                 self._client.add_listener(self._state_changed)
                 try:
-                    self._client.start(timeout=self.timeout)
+                    with warnings.catch_warnings():  # a missing chroot is reported by the reader, as a finding
+                        warnings.simplefilter("ignore", UserWarning)
+                        self._client.start(timeout=self.timeout)
                 except (KazooTimeoutError, KazooException) as exc:
                     self._discard()
                     raise SourceError(SOURCE, f"cannot connect to {self.hosts}: {exc or 'timed out'}") from None

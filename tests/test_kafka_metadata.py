@@ -1,0 +1,205 @@
+"""Kafka's metadata in a real ZooKeeper against the prod environment: every kind of finding.
+
+Each test writes Kafka's own znode formats under its own chroot of the session's
+ZooKeeper, reads them with the detector's reader, and compares with environments/prod.yaml.
+"""
+from __future__ import annotations
+
+import pytest
+
+from conftest import PROJECT
+from gitops_kafka.config import load_environment
+from gitops_kafka.drift import kafka_metadata as km
+from gitops_kafka.drift.kafka_reader import KafkaReader
+from zookeeper_servers import eventually
+
+
+@pytest.fixture(scope="module")
+def prod():
+    return load_environment(PROJECT, "prod")
+
+
+@pytest.fixture
+def reader(zookeeper, kafka_root):
+    reader = KafkaReader(zookeeper.hosts, kafka_root, "kafka", timeout=5)
+    yield reader
+    reader.close()
+
+
+def report(reader, config):
+    return km.compare(reader.read(), config)
+
+
+def kinds(result):
+    return sorted((f.kind, f.subject) for f in result.findings)
+
+
+def test_a_cluster_as_declared_is_in_sync(kafka, reader, prod):
+    kafka.cluster_as_declared(prod)
+    result = report(reader, prod)
+    assert result.in_sync, result.findings
+    assert result.brokers_registered == (0, 1, 2) and result.controller == 0
+    assert result.cluster_id == "q1Sh-9_ISia_zwGINzRvyQ"
+    assert [(t.name, t.status) for t in result.topics] == [("vehicle-packets", "in-sync"), ("vehicle-events", "in-sync")]
+    assert result.partitions == 9 and result.partitions_offline == 0
+    assert result.extra_topics == ()  # __consumer_offsets is internal
+
+
+def test_missing_and_unexpected_brokers_and_endpoints(kafka, reader, prod):
+    kafka.cluster_as_declared(prod)
+    kafka.delete("/brokers/ids/2")
+    kafka.broker(7, "PLAINTEXT://kafka-7.kafka-headless.kafka-prod.svc.cluster.local:9092")
+    kafka.broker(1, "PLAINTEXT://10.0.3.7:9092")
+    result = report(reader, prod)
+    assert kinds(result) == [("broker-endpoint", "1"), ("broker-missing", "2"), ("broker-unexpected", "7")]
+    endpoint = next(f for f in result.findings if f.kind == "broker-endpoint")
+    assert endpoint.desired == ["PLAINTEXT://kafka-1.kafka-headless.kafka-prod.svc.cluster.local:9092"]
+    assert endpoint.actual == ["PLAINTEXT://10.0.3.7:9092"]
+
+
+def test_no_controller_and_a_controller_that_is_not_registered(kafka, reader, prod):
+    kafka.cluster_as_declared(prod)
+    kafka.delete("/controller")
+    assert kinds(report(reader, prod)) == [("controller", "controller")]
+    kafka.controller(5)
+    assert "broker 5, which is not registered" in report(reader, prod).findings[0].message
+
+
+def test_topic_drift_missing_partitions_replication_factor_config(kafka, reader, prod):
+    kafka.cluster_as_declared(prod)
+    kafka.delete("/brokers/topics/vehicle-packets")
+    kafka.delete("/config/topics/vehicle-packets")
+    kafka.topic("vehicle-events", {0: [0, 1, 2], 1: [1, 2, 0]},
+                {"retention.ms": "86400000", "cleanup.policy": "compact"})
+    result = report(reader, prod)
+    assert kinds(result) == [
+        ("config", "vehicle-events"), ("config", "vehicle-events"), ("config", "vehicle-events"),
+        ("partitions", "vehicle-events"), ("replication-factor", "vehicle-events"), ("topic-missing", "vehicle-packets")]
+    messages = [f.message for f in result.findings if f.kind == "config"]
+    assert "topic vehicle-events sets cleanup.policy='compact', git does not" in messages
+    assert "topic vehicle-events lacks min.insync.replicas='1'" in messages
+    assert "topic vehicle-events has retention.ms='86400000', git declares '604800000'" in messages
+    statuses = {t.name: (t.status, t.kinds) for t in result.topics}
+    assert statuses == {"vehicle-packets": ("missing", ("topic-missing",)),
+                        "vehicle-events": ("drift", ("partitions", "replication-factor", "config"))}
+
+
+def test_config_values_are_compared_as_kafka_stores_them(kafka, reader, prod):
+    """git's `retention.ms: 604800000` (a YAML number) equals Kafka's string "604800000"."""
+    kafka.cluster_as_declared(prod)
+    raw = kafka.client.get("/config/topics/vehicle-events")[0]
+    assert b'"retention.ms":"604800000"' in raw
+    assert report(reader, prod).in_sync
+
+
+def test_extra_topics_are_reported_except_internal_and_excluded_ones(kafka, reader, prod):
+    kafka.cluster_as_declared(prod)
+    for name in ("orders", "_schemas", "_confluent-metrics", "__transaction_state", "zz-scratch"):
+        kafka.topic(name, {0: [0, 1]})
+    result = report(reader, prod)
+    assert result.extra_topics == ("orders", "zz-scratch")
+    assert kinds(result) == [("topic-extra", "orders"), ("topic-extra", "zz-scratch")]
+    assert "left alone" in result.findings[0].message
+
+
+def test_pending_deletion_is_a_state_not_drift(kafka, reader, prod):
+    kafka.cluster_as_declared(prod)
+    kafka.topic("old-topic", {0: [0, 1]})
+    kafka.put("/admin/delete_topics/old-topic")
+    kafka.put("/admin/delete_topics/vehicle-packets")
+    kafka.topic("vehicle-packets", {0: [0, 1]})  # would be partition drift, but it is going away
+    result = report(reader, prod)
+    assert result.in_sync, result.findings
+    assert result.pending_deletion == ("old-topic", "vehicle-packets")
+    assert dict((t.name, t.status) for t in result.topics)["vehicle-packets"] == "pending-deletion"
+
+
+def test_reassignment_in_progress_is_a_state_not_drift(kafka, reader, prod):
+    """Moving partition 0 from [0,1] to [2,1]: replicas [2,1,0] with 2 adding and 0 removing."""
+    kafka.cluster_as_declared(prod)
+    kafka.topic("vehicle-packets", {0: [2, 1, 0], 1: [1, 2], 2: [2, 0]}, adding={0: [2]}, removing={0: [0]})
+    kafka.state("vehicle-packets", 0, 1, [1, 0])  # the new replica is still catching up
+    result = report(reader, prod)
+    assert result.in_sync, result.findings
+    assert result.reassigning == ("vehicle-packets",)
+    assert dict((t.name, t.status) for t in result.topics)["vehicle-packets"] == "reassigning"
+
+
+def test_offline_under_replicated_and_under_min_isr_partitions(kafka, reader, prod):
+    kafka.cluster_as_declared(prod)
+    kafka.state("vehicle-packets", 0, -1, [])       # offline
+    kafka.state("vehicle-packets", 1, 1, [1])       # ISR 1 < 2 replicas, and < min.insync.replicas 2
+    kafka.state("vehicle-events", 2, 2, [2])        # ISR 1 < 2, but the topic's min.insync.replicas is 1
+    kafka.delete("/brokers/topics/vehicle-events/partitions/1")  # no state at all: no leader
+    result = report(reader, prod)
+    assert (result.partitions_offline, result.partitions_under_replicated, result.partitions_under_min_isr) == (2, 2, 1)
+    assert kinds(result) == [("offline", "vehicle-events"), ("offline", "vehicle-packets"),
+                             ("under-min-isr", "vehicle-packets"),
+                             ("under-replicated", "vehicle-events"), ("under-replicated", "vehicle-packets")]
+    assert any("min.insync.replicas=2" in f.message for f in result.findings)
+
+
+def test_kafka_manager_root_and_registration(kafka, reader, prod):
+    kafka.cluster_as_declared(prod)
+    kafka.delete("/kafka-manager/configs/kafka")
+    assert kinds(report(reader, prod)) == [("kafka-manager", "kafka")]
+    kafka.delete("/kafka-manager")
+    assert kinds(report(reader, prod)) == [("kafka-manager", "/kafka-manager")]
+
+
+def test_an_empty_chroot_is_a_cluster_that_never_started(reader, kafka, prod):
+    result = report(reader, prod)
+    assert not result.in_sync
+    assert {f.kind for f in result.findings} >= {"broker-missing", "controller", "cluster-id", "topic-missing"}
+
+
+def test_payloads_are_parsed_by_the_fields_present_not_the_version(kafka, reader, prod):
+    """An old broker registration (host/port, no endpoints) and a newer one both parse."""
+    kafka.cluster_as_declared(prod)
+    kafka.put("/brokers/ids/0", b'{"jmx_port":-1,"timestamp":"1","host":"kafka-0","version":1,"port":9092}')
+    kafka.put("/brokers/ids/1", b'{"version":9,"host":"h","port":9092,"endpoints":'
+                                b'["PLAINTEXT://kafka-1.kafka-headless.kafka-prod.svc.cluster.local:9092"],"new_field":{}}')
+    result = report(reader, prod)
+    assert result.unreadable == 0
+    assert kinds(result) == [("broker-endpoint", "0")]
+
+
+MALFORMED = [
+    ("/brokers/ids/1", b"not json", "not JSON"),
+    ("/brokers/ids/1", b'{"endpoints":"PLAINTEXT://x:9092"}', "endpoints"),
+    ("/brokers/topics/vehicle-packets", b'{"version":3,"partitions":[[0,1]]}', "partitions"),
+    ("/brokers/topics/vehicle-packets", b'{"version":3}', "no partitions"),
+    ("/brokers/topics/vehicle-packets/partitions/0/state", b'{"leader":"2","isr":[2]}', "leader"),
+    ("/brokers/topics/vehicle-packets/partitions/0/state", b"", "not JSON"),
+    ("/config/topics/vehicle-events", b'{"version":1,"config":{"retention.ms":604800000}}', "string values"),
+    ("/controller", b"[0]", "JSON object"),
+    ("/cluster/id", b'{"version":"1"}', "id"),
+    ("/admin/reassign_partitions", b'{"partitions":{"t":0}}', "partitions"),
+    ("/kafka-manager/configs/kafka", b"\xff\xfe", "not JSON"),
+]
+
+
+@pytest.mark.parametrize("path,payload,reason", MALFORMED, ids=[f"{p}:{r}" for p, _, r in MALFORMED])
+def test_a_malformed_payload_is_unreadable_never_in_sync_and_recovers(kafka, reader, prod, path, payload, reason):
+    kafka.cluster_as_declared(prod)
+    original = kafka.client.get(path)[0] if kafka.client.exists(path) else None
+    assert report(reader, prod).in_sync
+    kafka.put(path, payload)
+    result = eventually(lambda: r if (r := report(reader, prod)).unreadable else None)
+    assert not result.in_sync
+    finding = next(f for f in result.findings if f.kind == "unreadable")
+    assert finding.subject == path and reason in finding.message
+    if path.startswith("/brokers/topics/vehicle-packets") and "state" not in path:
+        assert dict((t.name, t.status) for t in result.topics)["vehicle-packets"] == "unreadable"
+    if original is None:
+        kafka.delete(path)
+    else:
+        kafka.put(path, original)
+    eventually(lambda: report(reader, prod).in_sync)
+
+
+def test_a_stray_broker_id_is_unreadable(kafka, reader, prod):
+    kafka.cluster_as_declared(prod)
+    kafka.put("/brokers/ids/not-a-number", b"{}")
+    result = report(reader, prod)
+    assert [(f.kind, f.subject) for f in result.findings] == [("unreadable", "/brokers/ids/not-a-number")]

@@ -1,0 +1,225 @@
+"""The reader between cycles and under faults, against real ZooKeeper servers.
+
+Incremental: an unchanged topic costs no request; a changed one is re-read alone.
+Faults: ZooKeeper down at start-up, going down mid-cycle, the leader of a 3-member
+ensemble killed, a missing chroot, an expired session. In each, a cycle reports what it
+could not read (never "in sync") and a later cycle recovers without anyone's help.
+"""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from kazoo.client import KazooClient
+
+from conftest import PROJECT
+from conftest_zookeeper import writer
+from gitops_kafka.config import load_environment
+from gitops_kafka.drift import kafka_metadata as km
+from gitops_kafka.drift.ensemble import check_ensemble
+from gitops_kafka.drift.kafka_check import KafkaMonitor, Target
+from gitops_kafka.drift.kafka_reader import KafkaReader
+from gitops_kafka.errors import SourceError
+from kafka_znodes import KafkaZnodes
+from zookeeper_servers import Ensemble, eventually
+
+
+@pytest.fixture(scope="module")
+def prod():
+    return load_environment(PROJECT, "prod")
+
+
+def many_topics(kafka: KafkaZnodes, count: int, partitions: int = 2) -> None:
+    """`count` extra topics written in pipelined transactions (fast enough for thousands)."""
+    client = kafka.client
+    for start in range(0, count, 100):
+        tx = client.transaction()
+        for i in range(start, min(start + 100, count)):
+            name = f"load-{i:05d}"
+            tx.create(f"/brokers/topics/{name}", b'{"version":3,"partitions":{%s}}' % ",".join(
+                f'"{p}":[0,1]' for p in range(partitions)).encode())
+            tx.create(f"/config/topics/{name}", b'{"version":1,"config":{}}')
+            tx.create(f"/brokers/topics/{name}/partitions")
+            for p in range(partitions):
+                tx.create(f"/brokers/topics/{name}/partitions/{p}")
+                tx.create(f"/brokers/topics/{name}/partitions/{p}/state",
+                          b'{"controller_epoch":1,"leader":0,"version":1,"leader_epoch":0,"isr":[0,1]}')
+        assert all(not isinstance(r, Exception) for r in tx.commit())
+
+
+# ---------------------------------------------------------------- incremental
+
+def test_an_unchanged_cluster_costs_the_same_few_reads_whatever_its_size(zookeeper, kafka, kafka_root, prod):
+    kafka.cluster_as_declared(prod)
+    reader = KafkaReader(zookeeper.hosts, kafka_root, timeout=5)
+    try:
+        reader.read()
+        small = reader.reads
+        reader.read()
+        steady_small = reader.reads
+        many_topics(kafka, 300, partitions=3)
+        eventually(lambda: len(reader.read().topics) == 303)
+        assert small > 300 * 0 and reader.reads >= 300 * 5  # the 300 new topics: data, config, 3 states
+        reader.read()
+        assert reader.reads == steady_small, "an unchanged topic must cost no request"
+    finally:
+        reader.close()
+
+
+def test_a_changed_topic_is_re_read_alone(zookeeper, kafka, kafka_root, prod):
+    kafka.cluster_as_declared(prod)
+    many_topics(kafka, 200)
+    reader = KafkaReader(zookeeper.hosts, kafka_root, timeout=5)
+    try:
+        reader.read()
+        steady = (reader.read(), reader.reads)[1]
+        kafka.state("load-00007", 1, 1, [1])
+        snapshot = eventually(lambda: s if (s := reader.read()).states["load-00007"][1].isr == (1,) else None)
+        assert reader.reads == steady + 1
+        kafka.topic("load-00008", {0: [0, 1], 1: [1, 0], 2: [0, 1]})  # partitions added: topic, config, 3 states
+        snapshot = eventually(lambda: s if len((s := reader.read()).topics["load-00008"].replicas) == 3 else None)
+        assert snapshot.states["load-00008"][2] == km.PartitionState(0, (0, 1), 0)
+        kafka.delete("/brokers/topics/load-00009")
+        kafka.delete("/config/topics/load-00009")
+        snapshot = eventually(lambda: s if "load-00009" not in (s := reader.read()).topics
+                              and "load-00009" not in s.configs else None)
+        assert "load-00009" not in snapshot.states
+        kafka.topic("brand-new", {0: [0, 1]})
+        eventually(lambda: "brand-new" in reader.read().states)
+    finally:
+        reader.close()
+
+
+# ---------------------------------------------------------------- faults
+
+def test_zookeeper_down_at_start_up_then_recovering(tmp_path, prod):
+    server = Ensemble(tmp_path / "late", size=1)  # configured, not started
+    monitor = KafkaMonitor(prod, Target((server.members[0].address,), None), timeout=2)
+    try:
+        result = monitor.cycle()
+        assert not result.metadata.readable and not result.in_sync
+        assert result.metadata.findings[0].kind == "unreadable"
+        assert "cannot connect" in result.metadata.error
+        assert not result.ensemble.members[0].reachable and not result.ensemble.quorum
+        server.start()
+        client = writer(server.hosts)
+        KafkaZnodes(client).cluster_as_declared(prod)
+        client.stop()
+        result = monitor.cycle()
+        assert result.metadata.readable and result.metadata.in_sync, result.metadata.findings
+    finally:
+        monitor.close()
+        server.stop()
+
+
+def test_zookeeper_going_down_mid_cycle_then_recovering(standalone_zookeeper, prod):
+    server = standalone_zookeeper
+    client = writer(server.hosts)
+    kafka = KafkaZnodes(client)
+    kafka.cluster_as_declared(prod)
+    many_topics(kafka, 1500)
+    client.stop()
+    reader = KafkaReader(server.hosts, None, timeout=3)
+    try:
+        server.members[0].pause()  # requests pile up unanswered...
+        outcome = {}
+        cycle = threading.Thread(target=lambda: outcome.update(result=_read(reader)))
+        cycle.start()
+        eventually(lambda: reader.reads > 0 or not cycle.is_alive())
+        server.members[0].kill()  # ...and the server dies with them in flight
+        cycle.join(30)
+        assert isinstance(outcome["result"], SourceError)
+        assert outcome["result"].source == "zookeeper"
+        with pytest.raises(SourceError):
+            reader.read()
+        server.start()
+        snapshot = eventually(lambda: s if isinstance(s := _read(reader), km.Snapshot) else None)
+        assert len(snapshot.topics) == 1503
+        assert km.compare(snapshot, prod).findings == tuple(
+            km.Finding("topic-extra", f"load-{i:05d}", f"topic load-{i:05d} exists in Kafka but git does not declare it (left alone)")
+            for i in range(1500))
+    finally:
+        reader.close()
+
+
+def _read(reader):
+    try:
+        return reader.read()
+    except SourceError as exc:
+        return exc
+
+
+def test_missing_chroot_is_unreadable_until_it_exists(zookeeper, prod):
+    chroot = "/kafka-never-created-" + str(id(prod))
+    monitor = KafkaMonitor(prod, Target((zookeeper.members[0].address,), chroot), timeout=3)
+    try:
+        result = monitor.cycle()
+        assert not result.metadata.readable and not result.in_sync
+        assert f"chroot {chroot} does not exist" in result.metadata.error
+        client = writer(zookeeper.hosts)
+        client.create(chroot)
+        chrooted = writer(zookeeper.hosts + chroot)
+        KafkaZnodes(chrooted).cluster_as_declared(prod)
+        chrooted.stop()
+        client.stop()
+        assert monitor.cycle().metadata.in_sync
+    finally:
+        monitor.close()
+
+
+def test_session_expiry_loses_watches_and_the_reader_reads_everything_again(zookeeper, kafka, kafka_root, prod):
+    kafka.cluster_as_declared(prod)
+    reader = KafkaReader(zookeeper.hosts, kafka_root, timeout=3)
+    try:
+        assert km.compare(reader.read(), prod).in_sync
+        session_id, password = reader.session.session_id
+        # Expire the session: another client takes it over with the same id and password, then closes it.
+        thief = KazooClient(hosts=zookeeper.hosts, client_id=(session_id, password), timeout=3)
+        thief.start(timeout=10)
+        thief.stop()
+        thief.close()
+        kafka.config("vehicle-packets", {"retention.ms": "1"})  # while the reader has no session, no watch
+        snapshot = eventually(lambda: s if isinstance(s := _read(reader), km.Snapshot)
+                              and s.configs["vehicle-packets"] == {"retention.ms": "1"} else None)
+        assert reader.session.session_id[0] != session_id
+        assert [f.kind for f in km.compare(snapshot, prod).findings] == ["config"]
+        kafka.config("vehicle-packets", {})
+        eventually(lambda: isinstance(s := _read(reader), km.Snapshot) and km.compare(s, prod).in_sync)
+    finally:
+        reader.close()
+
+
+def test_leader_killed_in_an_ensemble_re_election_and_recovery(zookeeper_ensemble, prod):
+    ensemble = zookeeper_ensemble
+    client = writer(ensemble.hosts)
+    KafkaZnodes(client).cluster_as_declared(prod)
+    client.stop()
+    addresses = [m.address for m in ensemble.members]
+    health = check_ensemble(addresses)
+    assert (health.declared, health.serving, health.leaders, health.quorum) == (3, 3, 1, True)
+    leader = next(m for m in health.members if m.mode == "leader")
+    assert leader.synced_followers == 2
+    assert all(m.synced_followers is None for m in health.members if m.mode == "follower")
+    assert all(m.znode_count and m.znode_count > 20 for m in health.members)
+
+    monitor = KafkaMonitor(prod, Target(tuple(addresses), None), timeout=3)
+    try:
+        assert monitor.cycle().in_sync
+        ensemble.leader().kill()
+        ensemble.wait_serving()
+        health = check_ensemble(addresses)
+        assert (health.serving, health.leaders, health.quorum, health.healthy) == (2, 1, True, False)
+        assert sum(not m.reachable for m in health.members) == 1
+        assert next(m for m in health.members if m.mode == "leader").synced_followers == 1
+        result = eventually(lambda: r if (r := monitor.cycle()).metadata.readable else None)
+        assert result.metadata.in_sync and not result.in_sync  # Kafka fine, ensemble degraded
+
+        ensemble.leader().kill()  # one of three left: no quorum
+        health = eventually(lambda: h if not (h := check_ensemble(addresses)).quorum and h.serving == 0 else None)
+        alone = next(m for m in health.members if m.reachable)
+        assert alone.mode == "not-serving" and "not currently serving" in alone.error
+        assert any("no quorum: 0 of 3" in p for p in health.problems())
+        result = monitor.cycle()
+        assert not result.metadata.readable and not result.in_sync
+    finally:
+        monitor.close()
