@@ -121,14 +121,16 @@ def test_zookeeper_going_down_mid_cycle_then_recovering(standalone_zookeeper, pr
     client.stop()
     reader = KafkaReader(server.hosts, None, timeout=3)
     try:
-        server.members[0].pause()  # requests pile up unanswered...
+        reader.session.connect()
         outcome = {}
         cycle = threading.Thread(target=lambda: outcome.update(result=_read(reader)))
         cycle.start()
-        eventually(lambda: reader.reads > 0 or not cycle.is_alive())
-        server.members[0].kill()  # ...and the server dies with them in flight
+        eventually(lambda: reader.reads > 100 or not cycle.is_alive(), interval=0.001)
+        server.members[0].pause()  # the topic reads are in flight: freeze the server under them...
+        assert cycle.is_alive(), "the cycle ended before the server went down"
+        server.members[0].kill()  # ...and kill it
         cycle.join(30)
-        assert isinstance(outcome["result"], SourceError)
+        assert isinstance(outcome["result"], SourceError), outcome
         assert outcome["result"].source == "zookeeper"
         with pytest.raises(SourceError):
             reader.read()
@@ -223,3 +225,29 @@ def test_leader_killed_in_an_ensemble_re_election_and_recovery(zookeeper_ensembl
         assert not result.metadata.readable and not result.in_sync
     finally:
         monitor.close()
+
+
+def test_a_hung_zookeeper_fails_the_cycle_in_bounded_time_then_recovers(standalone_zookeeper, prod):
+    """SIGSTOP: the connection stays open and nothing answers (a long GC pause, a partition)."""
+    server = standalone_zookeeper
+    client = writer(server.hosts)
+    KafkaZnodes(client).cluster_as_declared(prod)
+    many_topics(KafkaZnodes(client), 300)
+    client.stop()
+    reader = KafkaReader(server.hosts, None, timeout=2)
+    try:
+        reader.read()
+        reader._changed(None)  # next cycle reads all 300 topics again: a large pipelined batch
+        server.members[0].pause()
+        outcome = {}
+        cycle = threading.Thread(target=lambda: outcome.update(result=_read(reader)))
+        cycle.start()
+        cycle.join(20)
+        assert not cycle.is_alive(), "a hung server must not hang the cycle"
+        assert isinstance(outcome["result"], SourceError)
+        server.members[0].resume()
+        snapshot = eventually(lambda: s if isinstance(s := _read(reader), km.Snapshot) else None)
+        assert len(snapshot.topics) == 303
+    finally:
+        server.members[0].resume()
+        reader.close()

@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 import warnings
+from collections import deque
 from collections.abc import Callable, Iterable
 
 from kazoo.client import KazooClient, KazooState
@@ -21,6 +23,7 @@ from gitops_kafka.errors import SourceError
 
 SOURCE = "zookeeper"
 DEFAULT_PORT = 2181
+WINDOW = 200  # unanswered requests at most (see Session._pipeline)
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())  # kazoo reconnects noisily; the daemon decides what to log
@@ -139,40 +142,53 @@ class Session:
             raise SourceError(SOURCE, "not connected")
         return self._client
 
-    def _results(self, requests: list[tuple[str, object]], what: str) -> dict[str, object]:
+    def _pipeline(self, paths: Iterable[str], call: Callable[[str], object], what: str) -> dict[str, object]:
+        """Send requests while earlier ones are answered, at most WINDOW unanswered at a time.
+
+        The window matters beyond memory: kazoo wakes its connection thread with one byte
+        per request on a socket pair that holds a few hundred bytes, and nothing drains it
+        while the server hangs or the connection is down, so a larger burst would block
+        the caller until ZooKeeper came back. Each answer may take up to `timeout`; the
+        first failure fails the whole batch (the caller reads it again next cycle).
+        """
+        self._require()
         results: dict[str, object] = {}
-        failure = None
-        for path, request in requests:
+        window: deque[tuple[str, object]] = deque()
+
+        def settle() -> None:
+            path, request = window.popleft()
             try:
                 results[path] = request.get(timeout=self.timeout)
             except NoNodeError:
                 results[path] = None
-            except (KazooTimeoutError, KazooException) as exc:
-                failure = failure or f"{what} {path}: {type(exc).__name__} {exc}".strip()
-        if failure:
-            raise SourceError(SOURCE, failure)
+            except KazooTimeoutError:
+                raise SourceError(SOURCE, f"{what} {path}: no answer within {self.timeout:g}s") from None
+            except KazooException as exc:
+                raise SourceError(SOURCE, f"{what} {path}: {type(exc).__name__} {exc}".rstrip()) from None
+
+        try:
+            for path in paths:
+                if len(window) >= WINDOW:
+                    settle()
+                window.append((path, call(path)))
+            while window:
+                settle()
+        except KazooException as exc:
+            raise SourceError(SOURCE, f"{what}: {type(exc).__name__} {exc}".rstrip()) from None
         return results
 
     def get_many(self, paths: Iterable[str], watch: bool = False) -> dict[str, bytes | None]:
         """Payload of each path (None when it does not exist), pipelined."""
         client = self._require()
         watcher = self._watched if watch else None
-        try:
-            requests = [(path, client.get_async(path, watch=watcher)) for path in paths]
-        except KazooException as exc:
-            raise SourceError(SOURCE, f"read: {type(exc).__name__} {exc}") from None
-        return {path: (value[0] if value is not None else None)
-                for path, value in self._results(requests, "read").items()}
+        results = self._pipeline(paths, lambda path: client.get_async(path, watch=watcher), "read")
+        return {path: (value[0] if value is not None else None) for path, value in results.items()}
 
     def children_many(self, paths: Iterable[str], watch: bool = False) -> dict[str, list[str] | None]:
         """Child names of each path (None when it does not exist), pipelined."""
         client = self._require()
         watcher = self._watched if watch else None
-        try:
-            requests = [(path, client.get_children_async(path, watch=watcher)) for path in paths]
-        except KazooException as exc:
-            raise SourceError(SOURCE, f"list: {type(exc).__name__} {exc}") from None
-        return self._results(requests, "list")  # type: ignore[return-value]
+        return self._pipeline(paths, lambda path: client.get_children_async(path, watch=watcher), "list")  # type: ignore[return-value]
 
     def exists(self, path: str) -> bool:
         client = self._require()
