@@ -109,7 +109,7 @@ class Member:
 class Ensemble:
     """`size` members on loopback (1 = standalone), sharing one zoo.cfg layout."""
 
-    def __init__(self, root: Path, size: int = 1, heap: str = "64m", tick_time: int = 200):
+    def __init__(self, root: Path, size: int = 1, heap: str = "64m", tick_time: int = 200, words: str = "*"):
         self.members: list[Member] = []
         peers = [(free_port(), free_port()) for _ in range(size)]
         for index in range(size):
@@ -119,7 +119,7 @@ class Ensemble:
             lines = [
                 f"tickTime={tick_time}", "initLimit=20", "syncLimit=10",
                 f"dataDir={directory / 'data'}", f"clientPort={member.client_port}",
-                "clientPortAddress=127.0.0.1", "4lw.commands.whitelist=*", "admin.enableServer=false",
+                "clientPortAddress=127.0.0.1", f"4lw.commands.whitelist={words}", "admin.enableServer=false",
                 "maxClientCnxns=200", "minSessionTimeout=400",
             ]
             if size > 1:

@@ -1,0 +1,72 @@
+"""Prometheus exposition of ensemble health and Kafka metadata, read from a real ZooKeeper."""
+from __future__ import annotations
+
+import pytest
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+
+from conftest import PROJECT
+from gitops_kafka.config import load_environment
+from gitops_kafka.drift import kafka_metadata as km
+from gitops_kafka.drift.kafka_check import KafkaMonitor, Target
+from gitops_kafka.drift.kafka_metrics import EXTRA_TOPICS_LISTED, metric_families
+
+
+@pytest.fixture(scope="module")
+def prod():
+    return load_environment(PROJECT, "prod")
+
+
+def scrape(health, report) -> dict[str, list]:
+    class Collector:
+        def collect(self):
+            return metric_families(health, report)
+
+    registry = CollectorRegistry()
+    registry.register(Collector())
+    samples: dict[str, list] = {}
+    for family in text_string_to_metric_families(generate_latest(registry).decode()):
+        for sample in family.samples:
+            samples.setdefault(sample.name, []).append((sample.labels, sample.value))
+    return samples
+
+
+def value(samples, name, **labels):
+    return next(v for l, v in samples[name] if l == labels)
+
+
+def test_metrics_of_a_drifted_cluster(zookeeper, kafka, kafka_root, prod):
+    kafka.cluster_as_declared(prod)
+    kafka.delete("/brokers/ids/2")
+    kafka.topic("vehicle-packets", {0: [0, 1], 1: [1, 0]}, {"retention.ms": "5"})
+    kafka.state("vehicle-events", 1, -1, [])
+    kafka.state("vehicle-events", 2, 2, [2])
+    for i in range(EXTRA_TOPICS_LISTED + 10):
+        kafka.topic(f"extra-{i:03d}", {0: [0, 1]}, states=False)
+    monitor = KafkaMonitor(prod, Target((zookeeper.members[0].address,), kafka_root), timeout=5)
+    try:
+        result = monitor.cycle()
+    finally:
+        monitor.close()
+    samples = scrape(result.ensemble, result.metadata)
+    member = zookeeper.members[0].address
+    assert value(samples, "gitops_kafka_zookeeper_member_up", member=member) == 1
+    assert value(samples, "gitops_kafka_zookeeper_member_mode", member=member, mode="standalone") == 1
+    assert value(samples, "gitops_kafka_zookeeper_member_mode", member=member, mode="leader") == 0
+    assert value(samples, "gitops_kafka_zookeeper_quorum") == 1
+    assert value(samples, "gitops_kafka_zookeeper_members_serving") == 1
+    assert value(samples, "gitops_kafka_kafka_metadata_readable") == 1
+    assert [value(samples, "gitops_kafka_kafka_broker_registered", broker_id=str(b)) for b in range(3)] == [1, 1, 0]
+    assert value(samples, "gitops_kafka_kafka_controller_elected") == 1
+    drift = {(l["topic"], l["kind"]) for l, v in samples["gitops_kafka_topic_drift"]}
+    assert ("vehicle-packets", "partitions") in drift and ("vehicle-packets", "config") in drift
+    assert sum(kind == "topic-extra" for _, kind in drift) == EXTRA_TOPICS_LISTED  # bounded label set
+    assert value(samples, "gitops_kafka_topics_extra") == EXTRA_TOPICS_LISTED + 10
+    assert value(samples, "gitops_kafka_partitions_offline") == 1 + EXTRA_TOPICS_LISTED + 10  # no state znodes
+    assert value(samples, "gitops_kafka_partitions_under_replicated") == 1
+    assert value(samples, "gitops_kafka_partitions_under_min_isr") == 0  # vehicle-events allows 1
+
+
+def test_an_unreadable_source_exports_readable_0_and_no_stale_kafka_series():
+    samples = scrape(None, km.unreadable_report("zookeeper: cannot connect"))
+    assert samples == {"gitops_kafka_kafka_metadata_readable": [({}, 0.0)]}
