@@ -29,7 +29,7 @@ class PayloadError(ValueError):
 
 # ---------------------------------------------------------------- parsed znodes
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Broker:
     id: int
     host: str | None
@@ -38,7 +38,7 @@ class Broker:
     rack: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Assignment:
     """`/brokers/topics/<t>`: replicas per partition, and a reassignment if one is in progress."""
 
@@ -53,7 +53,7 @@ class Assignment:
         return factors.pop() if len(factors) == 1 else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PartitionState:
     """`/brokers/topics/<t>/partitions/<p>/state`; leader -1 means offline."""
 
@@ -62,7 +62,7 @@ class PartitionState:
     leader_epoch: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unreadable:
     """A znode that exists but whose payload could not be understood."""
 

@@ -168,8 +168,9 @@ class Session:
 
         try:
             for path in paths:
-                if len(window) >= WINDOW:
-                    settle()
+                if len(window) >= WINDOW:  # refill by halves: one wait per half window, not per request
+                    while len(window) > WINDOW // 2:
+                        settle()
                 window.append((path, call(path)))
             while window:
                 settle()
