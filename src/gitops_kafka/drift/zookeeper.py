@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-import time
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -23,7 +22,7 @@ from gitops_kafka.errors import SourceError
 
 SOURCE = "zookeeper"
 DEFAULT_PORT = 2181
-WINDOW = 200  # unanswered requests at most (see Session._pipeline)
+WINDOW, UNSENT = 5000, 200  # unanswered / unsent requests at most (see Session._pipeline)
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())  # kazoo reconnects noisily; the daemon decides what to log
@@ -143,15 +142,18 @@ class Session:
         return self._client
 
     def _pipeline(self, paths: Iterable[str], call: Callable[[str], object], what: str) -> dict[str, object]:
-        """Send requests while earlier ones are answered, at most WINDOW unanswered at a time.
+        """Send requests while earlier ones are answered, without ever blocking in kazoo.
 
-        The window matters beyond memory: kazoo wakes its connection thread with one byte
-        per request on a socket pair that holds a few hundred bytes, and nothing drains it
-        while the server hangs or the connection is down, so a larger burst would block
-        the caller until ZooKeeper came back. Each answer may take up to `timeout`; the
-        first failure fails the whole batch (the caller reads it again next cycle).
+        kazoo wakes its connection thread with one byte per queued request on a socket pair
+        that holds about 280 bytes, and nothing drains it while the server hangs or the
+        connection is down: a burst of unsent requests would block the caller until
+        ZooKeeper came back. So at most UNSENT requests wait in kazoo's queue (its private
+        `_queue`, read here and nowhere else) and at most WINDOW are unanswered. Each
+        answer may take up to `timeout`; the first failure fails the whole batch (the
+        caller reads it again next cycle).
         """
-        self._require()
+        client = self._require()
+        queue = getattr(client, "_queue", ())
         results: dict[str, object] = {}
         window: deque[tuple[str, object]] = deque()
 
@@ -168,9 +170,8 @@ class Session:
 
         try:
             for path in paths:
-                if len(window) >= WINDOW:  # refill by halves: one wait per half window, not per request
-                    while len(window) > WINDOW // 2:
-                        settle()
+                while window and (len(window) >= WINDOW or len(queue) >= UNSENT):
+                    settle()
                 window.append((path, call(path)))
             while window:
                 settle()
