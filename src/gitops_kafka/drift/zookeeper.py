@@ -22,7 +22,7 @@ from gitops_kafka.errors import SourceError
 
 SOURCE = "zookeeper"
 DEFAULT_PORT = 2181
-WINDOW, UNSENT = 5000, 200  # unanswered / unsent requests at most (see Session._pipeline)
+WINDOW, UNSENT = 5000, 64  # unanswered / unsent requests at most (see Session._pipeline)
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())  # kazoo reconnects noisily; the daemon decides what to log
@@ -147,10 +147,13 @@ class Session:
         kazoo wakes its connection thread with one byte per queued request on a socket pair
         that holds about 280 bytes, and nothing drains it while the server hangs or the
         connection is down: a burst of unsent requests would block the caller until
-        ZooKeeper came back. So at most UNSENT requests wait in kazoo's queue (its private
-        `_queue`, read here and nowhere else) and at most WINDOW are unanswered. Each
-        answer may take up to `timeout`; the first failure fails the whole batch (the
-        caller reads it again next cycle).
+        ZooKeeper came back. When a connection drops, kazoo fails its queued requests but
+        leaves their bytes in the pair until it is connected again. So: at most UNSENT
+        requests wait in kazoo's queue (its private `_queue`, read here and nowhere else),
+        nothing is sent once the connection is lost, and at most WINDOW are unanswered;
+        stale bytes plus new ones then stay far below the pair's capacity. Each answer may
+        take up to `timeout`; the first failure fails the whole batch (the caller reads it
+        again next cycle).
         """
         client = self._require()
         queue = getattr(client, "_queue", ())
@@ -172,6 +175,8 @@ class Session:
             for path in paths:
                 while window and (len(window) >= WINDOW or len(queue) >= UNSENT):
                     settle()
+                if not client.connected:
+                    raise SourceError(SOURCE, f"{what}: connection to {self.hosts} lost")
                 window.append((path, call(path)))
             while window:
                 settle()
