@@ -6,6 +6,8 @@ what a failure means.
 """
 from __future__ import annotations
 
+import hashlib
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +17,7 @@ from gitops_kafka.drift import health as health_checks
 from gitops_kafka.drift.compare import IgnoreRule, compare_object
 from gitops_kafka.drift.desired import Desired, load_desired
 from gitops_kafka.drift.report import EXTRA, DriftReport, ObjectDrift
+from gitops_kafka.quantity import parse_duration
 from gitops_kafka.render.common import ENVIRONMENT_LABEL, MANAGED_BY, MANAGED_LABEL
 
 # Kinds searched for labelled objects git no longer declares, besides the kinds it declares.
@@ -39,6 +42,22 @@ class Target:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def default_target(env: str, repo: str | None, branch: str | None, cache: Path | None, kubeconfig: str | None,
+                   context: str | None, in_cluster: bool, timeout: float) -> Target:
+    """A Target from command-line choices; the defaults come from the current repository."""
+    from gitops_kafka.config import load_environment
+    from gitops_kafka.gitrepo import GitRepo
+
+    if repo is None or branch is None:
+        local = GitRepo(Path(repo) if repo and Path(repo).exists() else Path.cwd())
+        repo = repo or str(local.root)
+        branch = branch or load_environment(local.root, env).gitops.revision
+    if cache is None:
+        cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "gitops-kafka" / \
+            hashlib.sha256(f"{repo}#{branch}".encode()).hexdigest()[:16]
+    return Target(env, repo, branch, cache, kubeconfig, context, in_cluster, timeout)
+
+
 def run_check(target: Target, cluster_factory: Callable[[Target], Any] | None = None) -> DriftReport:
     """Run one check; raises SourceError naming the source (git, config, kustomize, kubernetes) that failed."""
     started, clock = time.time(), time.perf_counter()
@@ -51,7 +70,8 @@ def run_check(target: Target, cluster_factory: Callable[[Target], Any] | None = 
         if close:
             close()
     return DriftReport(environment=target.env, revision=desired.revision, started=started,
-                       duration=time.perf_counter() - clock, objects=tuple(objects))
+                       duration=time.perf_counter() - clock, objects=tuple(objects),
+                       interval=parse_duration(desired.config.detector.interval))
 
 
 def connect(target: Target):

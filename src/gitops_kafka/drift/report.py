@@ -7,6 +7,7 @@ with the errors that stopped the refresh.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -68,6 +69,7 @@ class DriftReport:
     errors: tuple[SourceFailure, ...] = ()
     stale: bool = False
     sections: dict[str, Any] = field(default_factory=dict)
+    interval: float | None = None  # seconds between checks, as the environment's detector settings ask
 
     @property
     def ok(self) -> bool:
@@ -83,7 +85,7 @@ class DriftReport:
     def counts(self) -> dict[str, int]:
         return {state: sum(1 for o in self.objects if o.state == state) for state in STATES}
 
-    def as_stale(self, errors: tuple[SourceFailure, ...], started: float, duration: float) -> "DriftReport":
+    def as_stale(self, errors: tuple[SourceFailure, ...]) -> "DriftReport":
         """This report, kept as the last good one after a failed refresh."""
         return replace(self, errors=errors, stale=True, sections=dict(self.sections))
 
@@ -110,3 +112,36 @@ class DriftReport:
         for name, section in sorted(self.sections.items()):
             out[name] = section.to_dict() if hasattr(section, "to_dict") else section
         return out
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if not isinstance(value, (dict, list)) else json.dumps(value, sort_keys=True)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def format_text(report: DriftReport) -> str:
+    """A terminal summary: one line per drifted or unhealthy object, one per drifted field."""
+    counts = report.counts()
+    drifted = report.drifted()
+    revision = (report.revision or "unknown revision")[:12]
+    head = f"{report.environment} @ {revision}: "
+    if report.stale:
+        head += "STALE (last good report shown; the latest check failed) "
+    head += (f"{len(drifted)} of {len(report.objects)} objects drifted "
+             f"({counts[MODIFIED]} modified, {counts[MISSING]} missing, {counts[EXTRA]} extra)"
+             if drifted else f"in sync ({len(report.objects)} objects)")
+    lines = [head]
+    for error in report.errors:
+        lines.append(f"  error  {error.source}: {error.message}")
+    for obj in drifted:
+        lines.append(f"  {obj.state:<9} {obj.ref}")
+        for f in obj.fields:
+            who = f" ({f.manager}{', ' + f.time if f.time else ''})" if f.manager else ""
+            lines.append(f"      {f.path}: {_show(f.desired)} -> {_show(f.live)}{who}")
+    for obj in report.objects:
+        if obj.health and obj.health.status not in (HEALTHY,) and obj.state != MISSING:
+            lines.append(f"  {obj.health.status:<9} {obj.ref}: {obj.health.message}")
+    for name, section in sorted(report.sections.items()):
+        if hasattr(section, "format_text"):
+            lines.append(section.format_text())
+    return "\n".join(lines) + "\n"
