@@ -33,7 +33,7 @@ APPLIER = "argocd-controller"
 APPLIED_AT = "2026-11-20T08:00:00Z"
 KEYED = {"containers": ("name",), "initContainers": ("name",), "env": ("name",), "volumes": ("name",),
          "volumeMounts": ("mountPath",), "topologySpreadConstraints": ("topologyKey", "whenUnsatisfiable")}
-CLUSTER_SCOPED = {"Namespace"}
+CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding"}
 
 
 # ---------------------------------------------------------------- what a real API server returns
@@ -290,6 +290,11 @@ class KubeAPI:
             async def main():
                 emulator = kmock.KubernetesEmulator()
                 emulator.resources.load_bundled()
+                # A cluster with the Prometheus Operator installed serves its CRDs too.
+                for plural, kind in (("servicemonitors", "ServiceMonitor"), ("prometheusrules", "PrometheusRule")):
+                    emulator.resources[f"{plural}.v1.monitoring.coreos.com"] = {
+                        "kind": kind, "namespaced": True, "singular": kind.lower(),
+                        "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"]}
                 async with emulator, kmock.Server(emulator, host="127.0.0.1") as server:
                     self._state.update(port=server.port, emulator=emulator, stop=asyncio.Event())
                     self._loop = asyncio.get_running_loop()
@@ -331,12 +336,14 @@ class KubeAPI:
         api, kind = obj["apiVersion"], obj["kind"]
         plural = {"Endpoints": "endpoints", "NetworkPolicy": "networkpolicies"}.get(kind, kind.lower() + "s")
         base = f"/api/{api}" if "/" not in api else f"/apis/{api}"
+        if kind in CLUSTER_SCOPED:
+            return f"{base}/{plural}"
         return f"{base}/namespaces/{obj['metadata']['namespace']}/{plural}"
 
     def create(self, live: dict) -> None:
         """Store an object exactly as given (it should already look like an API server's answer)."""
-        if live["kind"] in CLUSTER_SCOPED:
-            self.emulator[f"get /api/v1/namespaces/{live['metadata']['name']}"] << live
+        if live["kind"] in CLUSTER_SCOPED:  # kmock cannot store these: answer their GET instead
+            self.emulator[f"get {self._collection(live)}/{live['metadata']['name']}"] << live
             return
         self._request("POST", self._collection(live), live)
 

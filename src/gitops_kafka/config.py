@@ -249,6 +249,10 @@ class IgnoreRule(Section):
 
 class Detector(Section):
     enabled: bool = True
+    image: Image = "ghcr.io/gitops-kafka/gitops-kafka:0.1.0"
+    resources: Resources = Resources(
+        requests=ResourceList(cpu="50m", memory="128Mi"), limits=ResourceList(cpu="500m", memory="512Mi"))
+    service_monitor: bool = Field(default=True, description="write a ServiceMonitor (needs the Prometheus Operator)")
     interval: Duration = "60s"
     ignore: list[IgnoreRule] = []
     topic_exclude: list[Regex] = Field(default=["^__", "^_confluent", "^_schemas$"],
@@ -566,6 +570,7 @@ def check_rules(config: EnvironmentConfig) -> list[tuple[tuple, str]]:
         *_request_rules("zookeeper", config.zookeeper.resources),
         *_request_rules("kafka", config.kafka.resources),
         *_request_rules("kafka_manager", config.kafka_manager.resources),
+        *_request_rules("detector", config.detector.resources),
         *_override_rules(config),
     ]
 
