@@ -69,6 +69,9 @@ def expected_objects(config: EnvironmentConfig) -> list[dict[str, Any]]:
         obj = copy.deepcopy(obj)
         if obj["kind"] not in CLUSTER_SCOPED:
             obj["metadata"]["namespace"] = config.namespace
+        for subject in obj.get("subjects", []):  # kustomize places service accounts in the namespace too
+            if subject.get("kind") == "ServiceAccount":
+                subject.setdefault("namespace", config.namespace)
         obj["metadata"].setdefault("labels", {})[common.ENVIRONMENT_LABEL] = config.name
         out.append(obj)
     return out
