@@ -113,14 +113,14 @@ def _hash_renames(removed: list[Key], added: list[Key]) -> list[tuple[Key, Key]]
 
 
 def mask_secrets(before: dict | None, after: dict | None) -> tuple[dict | None, dict | None]:
-    """Copies with every Secret value replaced by a mask; a changed value reads `*** (changed)`."""
+    """Copies with every Secret value replaced by a mask; a changed value reads `***` -> `*** (changed)`."""
     def values(o: dict | None, section: str) -> dict:
         if o is None or o.get("kind") != "Secret":
             return {}
         return o.get(section) or {}
 
     out = []
-    for this, other in ((before, after), (after, before)):
+    for this, other, side in ((before, after, "before"), (after, before, "after")):
         if this is None or this.get("kind") != "Secret":
             out.append(this)
             continue
@@ -128,8 +128,8 @@ def mask_secrets(before: dict | None, after: dict | None) -> tuple[dict | None, 
         for section in SECRET_FIELDS:
             if isinstance(this.get(section), dict):
                 theirs = values(other, section)
-                masked[section] = {k: MASK if k not in theirs or theirs[k] == v else f"{MASK} (changed)"
-                                   for k, v in this[section].items()}
+                masked[section] = {k: f"{MASK} (changed)" if side == "after" and k in theirs and theirs[k] != v
+                                   else MASK for k, v in this[section].items()}
         out.append(masked)
     return out[0], out[1]
 

@@ -118,6 +118,7 @@ def _details(env: str, change: ObjectChange) -> str:
     if change.previous_name:
         summary += f" (replaces <code>{html.escape(change.previous_name)}</code>)"
     if change.status in (CHANGED, REPLACED):
+        summary += f" ({len(change.fields)} field{'s' if len(change.fields) != 1 else ''})"
         lines = []
         for field in change.fields:
             lines.append(f"@@ {field.path}")
