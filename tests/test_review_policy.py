@@ -113,6 +113,15 @@ def test_pdb_of_other_pods_does_not_count(prod):
     assert [f.object for f in findings(prod, "pod-disruption-budget")] == ["StatefulSet/kafka"]
 
 
+def test_pdb_selecting_by_expression_counts(prod):
+    selector = find(prod, "PodDisruptionBudget", "kafka")["spec"]["selector"]
+    selector["matchLabels"].pop("app.kubernetes.io/name")
+    selector["matchExpressions"] = [{"key": "app.kubernetes.io/name", "operator": "In", "values": ["kafka"]}]
+    assert findings(prod, "pod-disruption-budget") == []
+    selector["matchExpressions"][0]["operator"] = "NotIn"
+    assert [f.object for f in findings(prod, "pod-disruption-budget")] == ["StatefulSet/kafka"]
+
+
 def test_even_zookeeper_ensemble(prod):
     find(prod, "StatefulSet", "kafka-zookeeper")["spec"]["replicas"] = 4
     fired = findings(prod, "zookeeper-ensemble")

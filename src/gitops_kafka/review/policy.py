@@ -224,11 +224,25 @@ def exceptions(o: dict) -> set[str]:
 
 
 def _selects(budget: dict, labels: dict) -> bool:
+    """Does the budget's label selector match these pod labels? An empty selector protects nothing."""
     selector = (budget.get("spec") or {}).get("selector") or {}
-    match = selector.get("matchLabels") or {}
-    if not match and not selector.get("matchExpressions"):
+    match, expressions = selector.get("matchLabels") or {}, selector.get("matchExpressions") or []
+    if not match and not expressions:
         return False
-    return all(labels.get(k) == v for k, v in match.items()) and not selector.get("matchExpressions")
+    return all(labels.get(k) == v for k, v in match.items()) and all(_matches(e, labels) for e in expressions)
+
+
+def _matches(expression: dict, labels: dict) -> bool:
+    key, operator, values = expression.get("key"), expression.get("operator"), expression.get("values") or []
+    if operator == "In":
+        return labels.get(key) in values
+    if operator == "NotIn":
+        return labels.get(key) not in values
+    if operator == "Exists":
+        return key in labels
+    if operator == "DoesNotExist":
+        return key not in labels
+    return False
 
 
 # ---------------------------------------------------------------- an environment at a revision
