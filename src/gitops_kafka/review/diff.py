@@ -9,6 +9,7 @@ Secret values are masked before anything is compared or kept: no format can show
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -217,17 +218,22 @@ def diff_revisions(repo_path, base: str, head: str | None, envs: list[str] | Non
     from gitops_kafka.review import risk
     from gitops_kafka.review.render import snapshot
 
+    def build(snap, env) -> list[dict]:
+        return obj.load(snap.build(env)) if snap.has_environment(env) else []
+
     repo = GitRepo(repo_path)
     out = []
-    with snapshot(repo, base) as old, snapshot(repo, head) as new:
+    with snapshot(repo, base) as old, snapshot(repo, head) as new, ThreadPoolExecutor(2) as pool:
         names = envs or sorted(set(old.environments()) | set(new.environments()))
         if not names:
             raise RevisionError(f"no overlays/<env>/ at {old.short} or {new.short}")
         for env in names:
             if not old.has_environment(env) and not new.has_environment(env):
                 raise RevisionError(f"overlays/{env}/ exists at neither {old.short} nor {new.short}")
-            before = obj.load(old.build(env)) if old.has_environment(env) else []
-            after = obj.load(new.build(env)) if new.has_environment(env) else []
+        # kustomize runs in a child process: base and head build side by side.
+        builds = {(side, env): pool.submit(build, snap, env) for env in names for side, snap in (("old", old), ("new", new))}
+        for env in names:
+            before, after = builds[("old", env)].result(), builds[("new", env)].result()
             out.append(EnvironmentDiff(env, old.short, new.short, diff_objects(before, after),
                                        risk.assess(before, after)))
     return out

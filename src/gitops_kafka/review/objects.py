@@ -22,8 +22,9 @@ ENSURE_TOPIC = re.compile(r"^\s*ensure_topic\s+(?!\()(.+)$", re.MULTILINE)
 
 
 def load(text: str) -> list[dict[str, Any]]:
-    """The objects of a multi-document YAML stream (kustomize's output)."""
-    return [d for d in yaml.safe_load_all(text) if isinstance(d, dict)]
+    """The objects of a multi-document YAML stream (kustomize's output); libyaml's loader when present."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return [d for d in yaml.load_all(text, Loader=loader) if isinstance(d, dict)]
 
 
 def group(obj: dict) -> str:
