@@ -171,3 +171,37 @@ def test_validate_exits_1_naming_object_field_and_rule(repo):
 def test_validate_unknown_environment_is_a_clear_error(repo):
     result = run_cli("validate", "--env", "nope", "--repo", str(repo))
     assert result.returncode == 2 and "environments/nope.yaml" in result.stderr and "Traceback" not in result.stderr
+
+
+HPA_V2BETA2 = """apiVersion: autoscaling/v2beta2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: kafka-manager
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: kafka-manager}
+  minReplicas: 1
+  maxReplicas: 2
+"""
+
+
+def test_validate_uses_the_environments_kubernetes_version(repo):
+    """autoscaling/v2beta2 was served up to Kubernetes 1.25 and removed in 1.26."""
+    assert run_cli("generate", "--env", "prod", "--repo", str(repo)).returncode == 0
+    overlay = repo / "overlays" / "prod"
+    (overlay / "hpa.yaml").write_text(HPA_V2BETA2)
+    kustomization = overlay / "kustomization.yaml"
+    kustomization.write_text(kustomization.read_text().replace("- topics.yaml\n", "- topics.yaml\n- hpa.yaml\n"))
+    on_131 = run_cli("validate", "--env", "prod", "--repo", str(repo))
+    assert on_131.returncode == 1
+    assert ("prod: HorizontalPodAutoscaler/kafka-manager apiVersion: [schema] autoscaling/v2beta2 "
+            "HorizontalPodAutoscaler is not served by Kubernetes 1.31") in on_131.stdout
+    env = repo / "environments" / "prod.yaml"
+    env.write_text('kubernetes_version: "1.25"\n' + env.read_text())
+    on_125 = run_cli("validate", "--env", "prod", "--repo", str(repo))
+    assert on_125.returncode == 0, on_125.stdout + on_125.stderr
+
+
+def test_validate_without_environments_is_an_error(tmp_path):
+    git(tmp_path, "init", "--quiet")
+    result = run_cli("validate", "--all", "--repo", str(tmp_path))
+    assert result.returncode == 2 and "no environment files found" in result.stderr

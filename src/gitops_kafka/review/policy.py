@@ -254,11 +254,14 @@ def validate(objects: list[dict], kubernetes_version: str) -> list[Finding]:
 def validate_environments(repo_path: Path, envs: list[str] | None, ref: str | None = None) -> dict[str, list[Finding]]:
     """Build each environment's overlay (at ref, default the working tree) and validate it."""
     from gitops_kafka.config import environment_names, load_environment
+    from gitops_kafka.errors import ConfigError, Problem
     from gitops_kafka.gitrepo import GitRepo
     from gitops_kafka.review.render import snapshot
 
     with snapshot(GitRepo(repo_path), ref) as snap:
         names = envs or environment_names(snap.root)
+        if not names:
+            raise ConfigError([Problem("environments/", None, "", f"no environment files found at {snap.short}")])
         results = {}
         for env in names:
             version = load_environment(snap.root, env).kubernetes_version
