@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+pytest_plugins = ["kube_fixtures"]
+
 PROJECT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = PROJECT / "environments"
 

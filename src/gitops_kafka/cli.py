@@ -75,6 +75,24 @@ def build_parser() -> argparse.ArgumentParser:
     comment.add_argument("--output", type=Path, metavar="FILE", help="write the comment here (default: stdout)")
     _repo_argument(comment)
     comment.set_defaults(handler=run_review_comment)
+
+    check = commands.add_parser(
+        "check", help="compare the live cluster with git once (exit 0 in sync, 1 drift, 2 error)",
+        description="Build the environment's overlay at the tip of the tracked branch, read the live objects "
+                    "and report drift and health.")
+    add_target_options(check)
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.set_defaults(handler=run_check)
+
+    daemon = commands.add_parser(
+        "daemon", help="check on a schedule; serve /metrics, /healthz, /readyz and /drift",
+        description="Run the drift check on a schedule (one at a time, missed runs coalesced) and serve its "
+                    "latest report over HTTP for Prometheus and people.")
+    add_target_options(daemon)
+    daemon.add_argument("--interval", type=float, metavar="SECONDS",
+                        help="seconds between checks (default: the environment's detector.interval)")
+    daemon.add_argument("--listen", default="0.0.0.0:8080", metavar="HOST:PORT", help="HTTP address (default %(default)s)")
+    daemon.set_defaults(handler=run_daemon)
     return parser
 
 
@@ -87,6 +105,51 @@ def _environments_argument(parser: argparse.ArgumentParser) -> None:
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--env", action="append", metavar="ENV", help="environment (repeatable)")
     which.add_argument("--all", action="store_true", help="every environment")
+
+
+
+def add_target_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--env", required=True, metavar="ENV", help="environment to check")
+    command.add_argument("--repo", default=None, metavar="URL|PATH",
+                         help="GitOps repository to track (default: the repository of the current directory)")
+    command.add_argument("--branch", default=None, metavar="NAME",
+                         help="branch to track (default: the environment's gitops.revision)")
+    command.add_argument("--cache", type=Path, default=None, metavar="DIR",
+                         help="where the tracked branch is fetched to (default: a folder under the user cache)")
+    command.add_argument("--kubeconfig", default=None, metavar="PATH", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    command.add_argument("--context", default=None, metavar="NAME", help="kubeconfig context (default: the current one)")
+    command.add_argument("--in-cluster", action="store_true", help="use the pod's service account")
+    command.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="per API request (default %(default)s)")
+
+
+def build_target(args: argparse.Namespace):
+    from gitops_kafka.drift.check import default_target
+
+    return default_target(args.env, args.repo, args.branch, args.cache, args.kubeconfig, args.context,
+                          args.in_cluster, args.timeout)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    import json
+
+    from gitops_kafka.drift.check import run_check as check
+    from gitops_kafka.drift.report import format_text
+
+    report = check(build_target(args))
+    if args.format == "json":
+        print(json.dumps(report.to_dict(), indent=2, sort_keys=True, default=str))
+    else:
+        print(format_text(report), end="")
+    return 1 if report.has_drift() else 0
+
+
+def run_daemon(args: argparse.Namespace) -> int:
+    from gitops_kafka.daemon import Daemon, parse_listen
+
+    target = build_target(args)
+    host, port = parse_listen(args.listen)
+    Daemon(target, interval=args.interval, host=host, port=port).serve_forever()
+    return 0
 
 
 def run_generate(args: argparse.Namespace) -> int:

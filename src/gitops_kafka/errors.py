@@ -61,3 +61,15 @@ class RevisionError(GitopsKafkaError):
 
 class KustomizeError(GitopsKafkaError):
     """The kustomize binary is missing or failed to build an overlay."""
+
+
+class SourceError(GitopsKafkaError):
+    """An outside system the drift detector reads (git, kustomize, kubernetes, zookeeper) failed.
+
+    `source` names the system, for metrics and reports; the message says what failed
+    in words an operator can act on, never with credentials in it.
+    """
+
+    def __init__(self, source: str, message: str):
+        self.source = source
+        super().__init__(f"{source}: {message}")

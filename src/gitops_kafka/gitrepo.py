@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from gitops_kafka.errors import GitError, RevisionError
@@ -124,3 +125,37 @@ class GitRepo:
             self._run("checkout", "-b", branch)
         self._run("commit", "--quiet", "--only", "-m", message, "--", *paths)
         return self._repo.head.commit.hexsha
+
+
+def redact(url: str) -> str:
+    """A git URL without the credentials it may carry (https://user:token@host/...)."""
+    return re.sub(r"(//)[^@/]+@", r"\1***@", url)
+
+
+def checkout_branch(source: str, branch: str, cache: Path, timeout: float = 120.0) -> tuple[str, Path]:
+    """Fetch branch of source (a URL or a path) into a local cache and check its tip out.
+
+    The cache is a normal clone reused across cycles, so a fetch moves only new
+    objects; the checkout is forced and cleaned, so the tree is exactly the commit.
+    Returns (commit, tree path).
+    """
+    import git
+
+    try:
+        if (cache / ".git").is_dir():
+            repo = git.Repo(cache)
+            repo.git.remote("set-url", "origin", source)
+        else:
+            cache.mkdir(parents=True, exist_ok=True)
+            repo = git.Repo.init(cache)
+            repo.git.remote("add", "origin", source)
+        repo.git.execute(["git", "fetch", "--quiet", "--prune", "--depth", "1", "origin",
+                          f"+refs/heads/{branch}:refs/remotes/origin/{branch}"], kill_after_timeout=timeout)
+        repo.git.checkout("--quiet", "--force", "--detach", f"origin/{branch}")
+        repo.git.clean("-ffdxq")
+        return repo.head.commit.hexsha, cache
+    except git.exc.GitCommandError as exc:
+        detail = redact((exc.stderr or str(exc)).strip().removeprefix("stderr: ").strip("'\n "))
+        raise GitError(f"cannot fetch branch {branch!r} of {redact(source)}: {detail}") from None
+    except (git.exc.GitError, OSError, ValueError) as exc:
+        raise GitError(f"cannot fetch branch {branch!r} of {redact(source)}: {redact(str(exc))}") from None
