@@ -1,7 +1,8 @@
 """The gitops-kafka command line: parse, call, print, exit code. No logic of its own.
 
-Exit codes: 0 done (or nothing to do), 1 `--check` found a difference,
-2 invalid input, 3 refused to overwrite work or git failed.
+Exit codes: 0 done (or nothing to do), 1 found something (`--check` difference, a diff,
+validation findings), 2 invalid input, 3 refused to overwrite work or git failed.
+`diff` keeps to 0 / 1 / 2: every error it meets exits 2.
 """
 from __future__ import annotations
 
@@ -34,6 +35,47 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--branch", metavar="NAME", help="commit on a new branch NAME (for a pull request)")
     generate.set_defaults(handler=run_generate)
 
+    render = commands.add_parser(
+        "render", help="print an environment's manifests as kustomize builds them at a revision",
+        description="Print `kubectl kustomize overlays/<env>` as it builds at a git revision (default: the working tree).")
+    render.add_argument("--env", required=True, metavar="ENV")
+    render.add_argument("--ref", metavar="REV", help="branch, tag or commit (default: the working tree)")
+    _repo_argument(render)
+    render.set_defaults(handler=run_render)
+
+    diff = commands.add_parser(
+        "diff", help="the change in the rendered manifests between two revisions, with risk warnings",
+        description="Build overlays/<env> at two revisions and show what changes, object by object, with warnings "
+                    "for changes the cluster will refuse or that risk data. Exit 0 no change, 1 change, 2 error.")
+    _environments_argument(diff)
+    diff.add_argument("--base", required=True, metavar="REV", help="the revision merged into (e.g. origin/main)")
+    diff.add_argument("--head", metavar="REV", help="the proposed revision (default: the working tree)")
+    diff.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    diff.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                      help="colour the text format (auto: when writing to a terminal and NO_COLOR is unset)")
+    _repo_argument(diff)
+    diff.set_defaults(handler=run_diff, error_exit_code=2)
+
+    validate = commands.add_parser(
+        "validate", help="strict schema validation and policy checks of the rendered manifests",
+        description="Build overlays/<env> and validate every object against the Kubernetes schema of the "
+                    "environment's kubernetes_version (strict), then against the policy rules. Exit 1 on findings.")
+    _environments_argument(validate)
+    validate.add_argument("--ref", metavar="REV", help="validate a revision instead of the working tree")
+    validate.add_argument("--format", choices=("text", "markdown"), default="text")
+    _repo_argument(validate)
+    validate.set_defaults(handler=run_validate)
+
+    comment = commands.add_parser(
+        "review-comment", help="the pull-request comment: validate, then diff --all against the base (Markdown)",
+        description="Write the Markdown comment the pull-request workflow posts: validation findings of the head, "
+                    "then the rendered diff of every environment against the base. Exit 1 on validation findings.")
+    comment.add_argument("--base", required=True, metavar="REV")
+    comment.add_argument("--head", metavar="REV", help="default: the working tree")
+    comment.add_argument("--output", type=Path, metavar="FILE", help="write the comment here (default: stdout)")
+    _repo_argument(comment)
+    comment.set_defaults(handler=run_review_comment)
+
     check = commands.add_parser(
         "check", help="compare the live cluster with git once (exit 0 in sync, 1 drift, 2 error)",
         description="Build the environment's overlay at the tip of the tracked branch, read the live objects "
@@ -52,6 +94,18 @@ def build_parser() -> argparse.ArgumentParser:
     daemon.add_argument("--listen", default="0.0.0.0:8080", metavar="HOST:PORT", help="HTTP address (default %(default)s)")
     daemon.set_defaults(handler=run_daemon)
     return parser
+
+
+def _repo_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--repo", type=Path, default=Path.cwd(), metavar="PATH",
+                        help="the GitOps repository (default: the one holding the current directory)")
+
+
+def _environments_argument(parser: argparse.ArgumentParser) -> None:
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--env", action="append", metavar="ENV", help="environment (repeatable)")
+    which.add_argument("--all", action="store_true", help="every environment")
+
 
 
 def add_target_options(command: argparse.ArgumentParser) -> None:
@@ -123,13 +177,59 @@ def run_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_render(args: argparse.Namespace) -> int:
+    from gitops_kafka.review.render import render
+
+    sys.stdout.write(render(args.repo, args.env, args.ref))
+    return 0
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    import os
+
+    from gitops_kafka.review import report
+    from gitops_kafka.review.diff import diff_revisions
+
+    envs = None if args.all else list(dict.fromkeys(args.env))
+    diffs = diff_revisions(args.repo, args.base, args.head, envs)
+    if args.format == "json":
+        sys.stdout.write(report.to_json(diffs))
+    elif args.format == "markdown":
+        sys.stdout.write(report.markdown(diffs))
+    else:
+        color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+        sys.stdout.write(report.text(diffs, color=color))
+    return 1 if any(d.changed for d in diffs) else 0
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    from gitops_kafka.review import report
+    from gitops_kafka.review.policy import validate_environments
+
+    envs = None if args.all else list(dict.fromkeys(args.env))
+    results = validate_environments(args.repo, envs, args.ref)
+    sys.stdout.write(report.findings_markdown(results) if args.format == "markdown" else report.findings_text(results))
+    return 1 if any(results.values()) else 0
+
+
+def run_review_comment(args: argparse.Namespace) -> int:
+    from gitops_kafka.review.comment import review_comment
+
+    comment = review_comment(args.repo, args.base, args.head)
+    if args.output:
+        args.output.write_text(comment.body, encoding="utf-8")
+    else:
+        sys.stdout.write(comment.body)
+    return 1 if comment.findings else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
     except GitopsKafkaError as exc:
         print(f"gitops-kafka {args.command}: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return getattr(args, "error_exit_code", None) or exc.exit_code
     except KeyboardInterrupt:
         print(f"gitops-kafka {args.command}: interrupted", file=sys.stderr)
         return 130

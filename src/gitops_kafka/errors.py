@@ -55,6 +55,10 @@ class GitError(GitopsKafkaError):
     exit_code = 3
 
 
+class RevisionError(GitopsKafkaError):
+    """A revision named on the command line, or an environment at that revision, does not exist."""
+
+
 class KustomizeError(GitopsKafkaError):
     """The kustomize binary is missing or failed to build an overlay."""
 

@@ -1,10 +1,14 @@
-"""The only user of GitPython: read committed files, find uncommitted work, commit generated paths."""
+"""The only user of GitPython: read committed files, export a revision, find uncommitted work, commit."""
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
-from gitops_kafka.errors import GitError
+from gitops_kafka.errors import GitError, RevisionError
+
+SYMLINK_MODE = 0o120000
+EXECUTABLE_MODE = 0o100755
 
 
 class GitRepo:
@@ -49,6 +53,34 @@ class GitRepo:
         prefix = directory.rstrip("/") + "/"
         return {blob.path[len(prefix):]: blob.data_stream.read().decode("utf-8")
                 for blob in tree.traverse() if blob.type == "blob"}
+
+    def resolve(self, ref: str) -> str:
+        """The commit a revision (branch, tag, sha, HEAD~2, origin/main ...) names."""
+        try:
+            return self._repo.commit(ref).hexsha
+        except (self._git_exc.BadName, ValueError, self._git_exc.GitCommandError):
+            raise RevisionError(f"unknown revision {ref!r} in {self.root}") from None
+
+    def export(self, ref: str, destination: Path) -> str:
+        """Write the files of a revision into destination (an empty directory); returns the commit.
+
+        Reads the object database only: the working tree, index and HEAD stay as they are,
+        so a review never disturbs someone's checkout. Submodules are not followed.
+        """
+        commit = self._repo.commit(self.resolve(ref))
+        for item in commit.tree.traverse():
+            if item.type != "blob":
+                continue
+            target = destination / item.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            data = item.data_stream.read()
+            if item.mode == SYMLINK_MODE:
+                os.symlink(data.decode("utf-8"), target)
+            else:
+                target.write_bytes(data)
+                if item.mode == EXECUTABLE_MODE:
+                    target.chmod(0o755)
+        return commit.hexsha
 
     def uncommitted(self, paths: list[str]) -> list[tuple[str, str]]:
         """(status, path) of every staged, modified, deleted or untracked file under paths."""
