@@ -54,7 +54,7 @@ def test_built_overlay_passes_strict_schema_validation(env):
 
 def test_strict_validation_catches_the_seed_defects():
     """The validation step above is not a formality: it rejects what the seed shipped."""
-    with pytest.raises(schema.SchemaError, match="no policy/v1beta1 PodDisruptionBudget"):
+    with pytest.raises(schema.SchemaError, match="policy/v1beta1 PodDisruptionBudget is not served by Kubernetes 1.31"):
         schema.validate({"apiVersion": "policy/v1beta1", "kind": "PodDisruptionBudget",
                          "metadata": {"name": "zk"}, "spec": {"maxUnavailable": 1}}, "1.31")
     probe_typo = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "kafka-0"}, "spec": {"containers": [
