@@ -81,21 +81,36 @@ def connect(target: Target):
 
 
 def compare_cluster(desired: Desired, cluster) -> list[ObjectDrift]:
+    """Compare every declared object; one list request per kind, a GET only for what the list lacks."""
     config = desired.config
     rules = [IgnoreRule.parse(r.kind, r.name, r.pointer) for r in config.detector.ignore]
+    listed = list_managed(desired, cluster)
     results, declared = [], set()
     for obj in desired.objects:
         meta = obj.get("metadata", {})
         namespace = None if obj["kind"] in CLUSTER_SCOPED else meta.get("namespace") or config.namespace
         declared.add((obj["apiVersion"], obj["kind"], meta["name"]))
-        live = cluster.get(obj["apiVersion"], obj["kind"], meta["name"], namespace)
+        live = listed.get((obj["apiVersion"], obj["kind"]), {}).get(meta["name"])
+        if live is None:  # not labelled as ours (any more), or cluster-scoped: ask for it by name
+            live = cluster.get(obj["apiVersion"], obj["kind"], meta["name"], namespace)
         state, fields = compare_object(obj, live, rules)
         health = health_checks.health(live)
         if live is not None and obj["kind"] == "StatefulSet":
             health = health_checks.worst([health, *volume_health(cluster, live, namespace)])
         results.append(ObjectDrift(obj["apiVersion"], obj["kind"], meta["name"], namespace, state, fields, health))
-    results.extend(find_extras(desired, cluster, declared))
+    results.extend(find_extras(desired, listed, declared))
     return results
+
+
+def list_managed(desired: Desired, cluster) -> dict[tuple[str, str], dict[str, dict[str, Any]]]:
+    """This environment's labelled objects, by (apiVersion, kind) and name: the kinds git declares and EXTRA_KINDS."""
+    config = desired.config
+    labels = {MANAGED_LABEL: MANAGED_BY, ENVIRONMENT_LABEL: config.name}
+    kinds = sorted({(o["apiVersion"], o["kind"]) for o in desired.objects if o["kind"] not in CLUSTER_SCOPED}
+                   | set(EXTRA_KINDS))
+    return {(api_version, kind): {item["metadata"]["name"]: item for item in
+                                  cluster.list_labelled(api_version, kind, config.namespace, labels)}
+            for api_version, kind in kinds}
 
 
 def volume_health(cluster, stateful_set: dict[str, Any], namespace: str):
@@ -107,17 +122,12 @@ def volume_health(cluster, stateful_set: dict[str, Any], namespace: str):
             for c in cluster.list_labelled("v1", "PersistentVolumeClaim", namespace, selector)]
 
 
-def find_extras(desired: Desired, cluster, declared: set[tuple[str, str, str]]) -> list[ObjectDrift]:
+def find_extras(desired: Desired, listed: dict, declared: set[tuple[str, str, str]]) -> list[ObjectDrift]:
     """Objects labelled as this environment's that git no longer declares (never deleted, only reported)."""
-    config = desired.config
-    labels = {MANAGED_LABEL: MANAGED_BY, ENVIRONMENT_LABEL: config.name}
-    kinds = sorted({(o["apiVersion"], o["kind"]) for o in desired.objects if o["kind"] not in CLUSTER_SCOPED}
-                   | set(EXTRA_KINDS))
     extras = []
-    for api_version, kind in kinds:
-        for item in cluster.list_labelled(api_version, kind, config.namespace, labels):
-            name = item["metadata"]["name"]
+    for (api_version, kind), items in sorted(listed.items()):
+        for name, item in sorted(items.items()):
             if (api_version, kind, name) not in declared:
-                extras.append(ObjectDrift(api_version, kind, name, config.namespace, EXTRA, (),
+                extras.append(ObjectDrift(api_version, kind, name, desired.config.namespace, EXTRA, (),
                                           health_checks.health(item)))
     return extras
