@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -39,7 +39,6 @@ class Target:
     context: str | None = None
     in_cluster: bool = False
     timeout: float = 10.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def default_target(env: str, repo: str | None, branch: str | None, cache: Path | None, kubeconfig: str | None,

@@ -73,7 +73,6 @@ def namespace_access(config: EnvironmentConfig) -> list[dict[str, Any]]:
 
 def deployment(config: EnvironmentConfig) -> dict[str, Any]:
     detector = config.detector
-    selector = common.selector_labels(config, NAME)
     args = ["daemon", "--env", config.name, "--repo", config.gitops.repo_url, "--branch", config.gitops.revision,
             "--in-cluster", "--cache", "/var/cache/gitops-kafka", "--listen", f"0.0.0.0:{PORT}"]
     container = {
@@ -93,24 +92,11 @@ def deployment(config: EnvironmentConfig) -> dict[str, Any]:
         "securityContext": common.container_security_context(read_only_root=True),
         "volumeMounts": [{"name": "cache", "mountPath": "/var/cache/gitops-kafka"}, {"name": "tmp", "mountPath": "/tmp"}],
     }
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": common.metadata(base_name(config), common.labels(config, NAME, COMPONENT)),
-        "spec": {
-            "replicas": 1,
-            "strategy": {"type": "Recreate"},
-            "selector": {"matchLabels": selector},
-            "template": {
-                "metadata": {"labels": common.labels(config, NAME, COMPONENT)},
-                "spec": {
-                    "serviceAccountName": base_name(config),
-                    "automountServiceAccountToken": True,
-                    "enableServiceLinks": False,
-                    "securityContext": common.pod_security_context(fs_group=True),
-                    "containers": [container],
-                    "volumes": [{"name": "cache", "emptyDir": {}}, {"name": "tmp", "emptyDir": {}}],
-                },
-            },
-        },
-    }
+    return common.singleton_deployment(config, base_name(config), NAME, COMPONENT, {
+        "serviceAccountName": base_name(config),
+        "automountServiceAccountToken": True,
+        "enableServiceLinks": False,
+        "securityContext": common.pod_security_context(fs_group=True),
+        "containers": [container],
+        "volumes": [{"name": "cache", "emptyDir": {}}, {"name": "tmp", "emptyDir": {}}],
+    })
