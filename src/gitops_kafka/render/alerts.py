@@ -20,6 +20,7 @@ NAME = "alerts"
 COMPONENT = "monitoring"
 RUNBOOKS_PATH = "docs/runbooks.md"
 DASHBOARD_LABEL = "grafana_dashboard"
+DASHBOARD_UID = "gitops-kafka-drift"
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,7 @@ def render(config: EnvironmentConfig) -> list[dict[str, Any]]:
 
 # ---------------------------------------------------------------- dashboard
 
-def panels(config: EnvironmentConfig) -> list[tuple[str, str, list[tuple[str, str]]]]:
+def panels() -> list[tuple[str, str, list[tuple[str, str]]]]:
     """(title, panel type, [(query, legend)]) of each panel; queries select `$environment`."""
     env = 'environment="$environment"'
     return [
@@ -212,10 +213,15 @@ def panels(config: EnvironmentConfig) -> list[tuple[str, str, list[tuple[str, st
     ]
 
 
-def dashboard(config: EnvironmentConfig) -> dict[str, Any]:
-    """A Grafana dashboard (schema 39) whose `environment` variable defaults to this environment."""
+def dashboard() -> dict[str, Any]:
+    """A Grafana dashboard (schema 39) with an `environment` variable: one dashboard for every environment.
+
+    Its content does not depend on the environment, so each environment's
+    ConfigMap carries the same file and the sidecar writes the same bytes
+    whichever namespace it reads it from; overlays need no patch for it.
+    """
     items = []
-    for index, (title, kind, queries) in enumerate(panels(config)):
+    for index, (title, kind, queries) in enumerate(panels()):
         items.append({
             "id": index + 1,
             "type": kind,
@@ -227,8 +233,8 @@ def dashboard(config: EnvironmentConfig) -> dict[str, Any]:
                         for n, (expr, legend) in enumerate(queries)],
         })
     return {
-        "uid": f"gitops-kafka-{config.name}"[:40],
-        "title": f"Kafka GitOps drift ({config.name})",
+        "uid": DASHBOARD_UID,
+        "title": "Kafka GitOps drift",
         "tags": ["gitops-kafka", "kafka", "zookeeper"],
         "schemaVersion": 39,
         "editable": False,
@@ -239,19 +245,19 @@ def dashboard(config: EnvironmentConfig) -> dict[str, Any]:
             {"name": "environment", "type": "query", "label": "Environment",
              "datasource": {"type": "prometheus", "uid": "${datasource}"},
              "query": {"query": "label_values(gitops_kafka_checks_total, environment)", "refId": "environment"},
-             "current": {"text": config.name, "value": config.name}, "refresh": 2},
+             "refresh": 2},
         ]},
         "panels": items,
     }
 
 
 def dashboard_config_map(config: EnvironmentConfig) -> dict[str, Any]:
-    """The dashboard as the Grafana sidecar finds it: label grafana_dashboard=1, one JSON file per environment."""
+    """The dashboard as the Grafana sidecar finds it: label grafana_dashboard=1, one JSON file."""
     labels = {**common.labels(config, "dashboard", COMPONENT), DASHBOARD_LABEL: "1"}
-    text = json.dumps(dashboard(config), indent=2, sort_keys=True) + "\n"
+    text = json.dumps(dashboard(), indent=2, sort_keys=True) + "\n"
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": common.metadata(f"{config.cluster_name}-dashboard", labels),
-        "data": {f"gitops-kafka-{config.name}.json": text},
+        "data": {f"{DASHBOARD_UID}.json": text},
     }
