@@ -206,6 +206,7 @@ def panels() -> list[tuple[str, str, list[tuple[str, str]]]]:
             (f"max(gitops_kafka_check_duration_seconds{{{env}}})", "duration (s)")]),
         ("Check failures", "timeseries", [
             (f"sum by (source) (increase(gitops_kafka_check_errors_total{{{env}}}[1h]))", "{{source}} (1h)"),
+            (f"sum(increase(gitops_kafka_checks_total{{{env}}}[1h]))", "checks run (1h)"),
             (f"1 - max(gitops_kafka_check_success{{{env}}})", "latest check failed"),
             (f"max(gitops_kafka_report_stale{{{env}}})", "report stale")]),
         ("Time since the last successful check", "stat", [
