@@ -365,7 +365,7 @@ def github_anchor(heading: str) -> str:
 
 def test_every_alert_has_a_runbook_section_that_says_what_to_do(prod_rule):
     text = (PROJECT / "docs" / "runbooks.md").read_text()
-    sections = dict(re.findall(r"^## (.+)\n(.*?)(?=^## |\Z)", text, re.M | re.S))
+    sections = dict(re.findall(r"^## ([^\n]+)\n(.*?)(?=^## |\Z)", text, re.M | re.S))
     anchors = {github_anchor(h): body for h, body in sections.items()}
     for rule in rule_list(prod_rule):
         anchor = rule["annotations"]["runbook_url"].rsplit("#", 1)[1]
@@ -373,3 +373,6 @@ def test_every_alert_has_a_runbook_section_that_says_what_to_do(prod_rule):
         body = anchors[anchor]
         for part in ("**Meaning**", "**Confirm**", "**Act**"):
             assert part in body, f"{rule['alert']}: runbook section lacks {part}"
+    assert len(sections) == len(rule_list(prod_rule))
+    for link in re.findall(r"\]\(#([^)]+)\)", text):
+        assert link in anchors, f"docs/runbooks.md links to a missing section #{link}"
