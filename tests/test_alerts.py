@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -50,7 +50,6 @@ class Case:
     value: float | None
     healthy: dict[str, str]
     start: int = 0  # seconds after which the firing series meet the condition
-    extra: dict = field(default_factory=dict)
 
 
 P = 'environment="prod"'
