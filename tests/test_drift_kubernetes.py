@@ -99,7 +99,7 @@ def test_label_added(api, target, desired):
 
 
 def test_config_map_key_changed(api, target, desired):
-    scripts = find(desired, "ConfigMap")
+    scripts = find(desired, "ConfigMap", "kafka-zookeeper-scripts")
 
     def change(live):
         live["data"]["ready"] = "#!/usr/bin/env bash\nexit 0\n"

@@ -97,3 +97,12 @@ EXPORTED = (
     "check_duration_seconds", "report_stale", "git_revision_info", "objects", "object_drift",
     "object_drifted_fields", "object_health",
 )
+
+
+def exported_metric_names() -> frozenset[str]:
+    """Full names of every metric the daemon exports: what alert rules and dashboards may query.
+
+    Each metrics layer contributes its own list here (this collector's EXPORTED;
+    a layer adding families through a report section adds its list too).
+    """
+    return frozenset(f"{PREFIX}_{name}" for name in EXPORTED)

@@ -10,7 +10,7 @@ import copy
 from typing import Any
 
 from gitops_kafka.config import EnvironmentConfig
-from gitops_kafka.render import common, detector, kafka, kafka_manager, topics, zookeeper
+from gitops_kafka.render import alerts, common, detector, kafka, kafka_manager, topics, zookeeper
 
 CLUSTER_SCOPED = frozenset({"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
                             "PersistentVolume", "StorageClass", "PriorityClass"})
@@ -24,6 +24,7 @@ def components(config: EnvironmentConfig) -> dict[str, list[dict[str, Any]]]:
         "kafka-manager": kafka_manager.render(config),
         "topics": topics.render(config),
         "drift-detector": detector.render(config),
+        "monitoring": alerts.render(config),
     }
     return {name: objects for name, objects in rendered.items() if objects}
 
