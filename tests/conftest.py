@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-pytest_plugins = ["conftest_zookeeper"]
+pytest_plugins = ["kube_fixtures", "conftest_zookeeper"]
 
 PROJECT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = PROJECT / "environments"

@@ -70,3 +70,37 @@ def test_metrics_of_a_drifted_cluster(zookeeper, kafka, kafka_root, prod):
 def test_an_unreadable_source_exports_readable_0_and_no_stale_kafka_series():
     samples = scrape(None, km.unreadable_report("zookeeper: cannot connect"))
     assert samples == {"gitops_kafka_kafka_metadata_readable": [({}, 0.0)]}
+
+
+def test_every_sample_carries_the_environment_when_given_and_every_family_is_listed(zookeeper, kafka, kafka_root, prod):
+    from gitops_kafka.drift.kafka_metrics import EXPORTED, PREFIX
+
+    kafka.cluster_as_declared(prod)
+    monitor = KafkaMonitor(prod, Target((zookeeper.members[0].address,), kafka_root), timeout=5)
+    try:
+        result = monitor.cycle()
+    finally:
+        monitor.close()
+    families = list(metric_families(result.ensemble, result.metadata, environment="prod"))
+    assert {f.name for f in families} == {f"{PREFIX}_{name}" for name in EXPORTED}
+    samples = [s for f in families for s in f.samples]
+    assert samples and all(s.labels.get("environment") == "prod" for s in samples)
+    assert list(samples[0].labels) == ["environment", "member"]
+
+
+def test_a_kafka_check_is_a_report_section_the_daemon_collector_exports(zookeeper, kafka, kafka_root, prod):
+    """metrics.ReportCollector yields `section.metric_families(env)` for each DriftReport section."""
+    from gitops_kafka import metrics
+
+    kafka.cluster_as_declared(prod)
+    kafka.state("vehicle-events", 0, -1, [])
+    monitor = KafkaMonitor(prod, Target((zookeeper.members[0].address,), kafka_root), timeout=5)
+    try:
+        section = monitor.cycle()
+    finally:
+        monitor.close()
+    assert section.has_drift()
+    names = {f.name for f in section.metric_families("prod")}
+    assert names <= metrics.exported_metric_names()
+    offline = next(f for f in section.metric_families("prod") if f.name == "gitops_kafka_partitions_offline")
+    assert [(s.labels, s.value) for s in offline.samples] == [({"environment": "prod"}, 1.0)]

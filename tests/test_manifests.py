@@ -131,7 +131,7 @@ def test_everything_carries_the_managed_and_environment_labels(prod):
         labels = obj["metadata"]["labels"]
         assert labels["app.kubernetes.io/managed-by"] == "gitops-kafka"
         assert labels["gitops-kafka.io/environment"] == "prod"
-        if obj["kind"] != "Namespace":
+        if obj["kind"] not in ("Namespace", "ClusterRole", "ClusterRoleBinding"):
             assert obj["metadata"]["namespace"] == "kafka-prod"
             assert {"app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component",
                     "app.kubernetes.io/part-of"} <= set(labels)

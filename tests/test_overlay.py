@@ -77,8 +77,9 @@ def test_overlay_uses_kustomize_transformers_for_images_and_replicas(tmp_path):
     assert kustomization["images"] == [{"name": "confluentinc/cp-kafka", "newTag": "7.9.6"}]
     assert kustomization["replicas"] == [{"name": "kafka", "count": 5}]
     assert kustomization["namespace"] == "kafka-variation"
-    assert "patches" not in kustomization  # nothing left for a patch to say
-    assert not [p for p in tree.files if "/patches/" in p]
+    # Nothing left for a patch to say, but which environment the drift detector watches and the alerts select.
+    assert kustomization["patches"] == [{"path": "patches/deployment-kafka-drift-detector.yaml"},
+                                        {"path": "patches/prometheusrule-kafka-alerts.yaml"}]
 
 
 def test_overlay_of_an_environment_equal_to_the_defaults_has_no_patches(tmp_path):
@@ -86,7 +87,16 @@ def test_overlay_of_an_environment_equal_to_the_defaults_has_no_patches(tmp_path
     folder.mkdir()
     (folder / "variation.yaml").write_text(BASE)
     tree = overlay_tree(load_defaults(tmp_path), load_environment(tmp_path, "variation"))
-    assert sorted(tree.files) == ["overlays/variation/kustomization.yaml", "overlays/variation/namespace.yaml"]
+    assert sorted(tree.files) == ["overlays/variation/kustomization.yaml", "overlays/variation/namespace.yaml",
+                                  "overlays/variation/patches/deployment-kafka-drift-detector.yaml",
+                                  "overlays/variation/patches/prometheusrule-kafka-alerts.yaml"]
+    patch = yaml.safe_load(tree.files["overlays/variation/patches/deployment-kafka-drift-detector.yaml"])
+    [container] = patch["spec"]["template"]["spec"]["containers"]
+    assert set(container) == {"name", "args"} and container["args"][:3] == ["daemon", "--env", "variation"]
+    # The rules select the environment's own series; a CRD's lists are replaced whole by a patch.
+    rule_patch = yaml.safe_load(tree.files["overlays/variation/patches/prometheusrule-kafka-alerts.yaml"])
+    assert set(rule_patch) == {"apiVersion", "kind", "metadata", "spec"} and set(rule_patch["spec"]) == {"groups"}
+    assert 'environment="variation"' in rule_patch["spec"]["groups"][0]["rules"][0]["expr"]
 
 
 def test_patch_names_only_what_changed():

@@ -1,13 +1,12 @@
 """The gitops-kafka command line: parse, call, print, exit code. No logic of its own.
 
-Exit codes: 0 done (or nothing to do), 1 `--check` found a difference (or a check
-found drift, or a plan has something to do), 2 invalid input or a source that cannot
-be read, 3 refused to overwrite work or git failed.
+Exit codes: 0 done (or nothing to do), 1 found something (`--check` difference, a diff,
+validation findings), 2 invalid input, 3 refused to overwrite work or git failed.
+`diff` keeps to 0 / 1 / 2: every error it meets exits 2.
 """
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -35,6 +34,65 @@ def build_parser() -> argparse.ArgumentParser:
                       help="write nothing; exit 1 if the committed output differs from what would be generated")
     mode.add_argument("--branch", metavar="NAME", help="commit on a new branch NAME (for a pull request)")
     generate.set_defaults(handler=run_generate)
+
+    render = commands.add_parser(
+        "render", help="print an environment's manifests as kustomize builds them at a revision",
+        description="Print `kubectl kustomize overlays/<env>` as it builds at a git revision (default: the working tree).")
+    render.add_argument("--env", required=True, metavar="ENV")
+    render.add_argument("--ref", metavar="REV", help="branch, tag or commit (default: the working tree)")
+    _repo_argument(render)
+    render.set_defaults(handler=run_render)
+
+    diff = commands.add_parser(
+        "diff", help="the change in the rendered manifests between two revisions, with risk warnings",
+        description="Build overlays/<env> at two revisions and show what changes, object by object, with warnings "
+                    "for changes the cluster will refuse or that risk data. Exit 0 no change, 1 change, 2 error.")
+    _environments_argument(diff)
+    diff.add_argument("--base", required=True, metavar="REV", help="the revision merged into (e.g. origin/main)")
+    diff.add_argument("--head", metavar="REV", help="the proposed revision (default: the working tree)")
+    diff.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    diff.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                      help="colour the text format (auto: when writing to a terminal and NO_COLOR is unset)")
+    _repo_argument(diff)
+    diff.set_defaults(handler=run_diff, error_exit_code=2)
+
+    validate = commands.add_parser(
+        "validate", help="strict schema validation and policy checks of the rendered manifests",
+        description="Build overlays/<env> and validate every object against the Kubernetes schema of the "
+                    "environment's kubernetes_version (strict), then against the policy rules. Exit 1 on findings.")
+    _environments_argument(validate)
+    validate.add_argument("--ref", metavar="REV", help="validate a revision instead of the working tree")
+    validate.add_argument("--format", choices=("text", "markdown"), default="text")
+    _repo_argument(validate)
+    validate.set_defaults(handler=run_validate)
+
+    comment = commands.add_parser(
+        "review-comment", help="the pull-request comment: validate, then diff --all against the base (Markdown)",
+        description="Write the Markdown comment the pull-request workflow posts: validation findings of the head, "
+                    "then the rendered diff of every environment against the base. Exit 1 on validation findings.")
+    comment.add_argument("--base", required=True, metavar="REV")
+    comment.add_argument("--head", metavar="REV", help="default: the working tree")
+    comment.add_argument("--output", type=Path, metavar="FILE", help="write the comment here (default: stdout)")
+    _repo_argument(comment)
+    comment.set_defaults(handler=run_review_comment)
+
+    check = commands.add_parser(
+        "check", help="compare the live cluster with git once (exit 0 in sync, 1 drift, 2 error)",
+        description="Build the environment's overlay at the tip of the tracked branch, read the live objects "
+                    "and report drift and health.")
+    add_target_options(check)
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.set_defaults(handler=run_check)
+
+    daemon = commands.add_parser(
+        "daemon", help="check on a schedule; serve /metrics, /healthz, /readyz and /drift",
+        description="Run the drift check on a schedule (one at a time, missed runs coalesced) and serve its "
+                    "latest report over HTTP for Prometheus and people.")
+    add_target_options(daemon)
+    daemon.add_argument("--interval", type=float, metavar="SECONDS",
+                        help="seconds between checks (default: the environment's detector.interval)")
+    daemon.add_argument("--listen", default="0.0.0.0:8080", metavar="HOST:PORT", help="HTTP address (default %(default)s)")
+    daemon.set_defaults(handler=run_daemon)
 
     check_kafka = commands.add_parser(
         "check-kafka", help="compare ZooKeeper's ensemble and Kafka's metadata with an environment",
@@ -71,6 +129,62 @@ def _kafka_source_arguments(parser: argparse.ArgumentParser) -> None:
                         help="ZooKeeper connection and session timeout (default 10)")
 
 
+def _repo_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--repo", type=Path, default=Path.cwd(), metavar="PATH",
+                        help="the GitOps repository (default: the one holding the current directory)")
+
+
+def _environments_argument(parser: argparse.ArgumentParser) -> None:
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--env", action="append", metavar="ENV", help="environment (repeatable)")
+    which.add_argument("--all", action="store_true", help="every environment")
+
+
+
+def add_target_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--env", required=True, metavar="ENV", help="environment to check")
+    command.add_argument("--repo", default=None, metavar="URL|PATH",
+                         help="GitOps repository to track (default: the repository of the current directory)")
+    command.add_argument("--branch", default=None, metavar="NAME",
+                         help="branch to track (default: the environment's gitops.revision)")
+    command.add_argument("--cache", type=Path, default=None, metavar="DIR",
+                         help="where the tracked branch is fetched to (default: a folder under the user cache)")
+    command.add_argument("--kubeconfig", default=None, metavar="PATH", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    command.add_argument("--context", default=None, metavar="NAME", help="kubeconfig context (default: the current one)")
+    command.add_argument("--in-cluster", action="store_true", help="use the pod's service account")
+    command.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="per API request (default %(default)s)")
+
+
+def build_target(args: argparse.Namespace):
+    from gitops_kafka.drift.check import default_target
+
+    return default_target(args.env, args.repo, args.branch, args.cache, args.kubeconfig, args.context,
+                          args.in_cluster, args.timeout)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    import json
+
+    from gitops_kafka.drift.check import run_check as check
+    from gitops_kafka.drift.report import format_text
+
+    report = check(build_target(args))
+    if args.format == "json":
+        print(json.dumps(report.to_dict(), indent=2, sort_keys=True, default=str))
+    else:
+        print(format_text(report), end="")
+    return 1 if report.has_drift() else 0
+
+
+def run_daemon(args: argparse.Namespace) -> int:
+    from gitops_kafka.daemon import Daemon, parse_listen
+
+    target = build_target(args)
+    host, port = parse_listen(args.listen)
+    Daemon(target, interval=args.interval, host=host, port=port).serve_forever()
+    return 0
+
+
 def run_generate(args: argparse.Namespace) -> int:
     from gitops_kafka import generator
 
@@ -96,7 +210,55 @@ def run_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_render(args: argparse.Namespace) -> int:
+    from gitops_kafka.review.render import render
+
+    sys.stdout.write(render(args.repo, args.env, args.ref))
+    return 0
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    import os
+
+    from gitops_kafka.review import report
+    from gitops_kafka.review.diff import diff_revisions
+
+    envs = None if args.all else list(dict.fromkeys(args.env))
+    diffs = diff_revisions(args.repo, args.base, args.head, envs)
+    if args.format == "json":
+        sys.stdout.write(report.to_json(diffs))
+    elif args.format == "markdown":
+        sys.stdout.write(report.markdown(diffs))
+    else:
+        color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+        sys.stdout.write(report.text(diffs, color=color))
+    return 1 if any(d.changed for d in diffs) else 0
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    from gitops_kafka.review import report
+    from gitops_kafka.review.policy import validate_environments
+
+    envs = None if args.all else list(dict.fromkeys(args.env))
+    results = validate_environments(args.repo, envs, args.ref)
+    sys.stdout.write(report.findings_markdown(results) if args.format == "markdown" else report.findings_text(results))
+    return 1 if any(results.values()) else 0
+
+
+def run_review_comment(args: argparse.Namespace) -> int:
+    from gitops_kafka.review.comment import review_comment
+
+    comment = review_comment(args.repo, args.base, args.head)
+    if args.output:
+        args.output.write_text(comment.body, encoding="utf-8")
+    else:
+        sys.stdout.write(comment.body)
+    return 1 if comment.findings else 0
+
+
 def run_check_kafka(args: argparse.Namespace) -> int:
+    import json
+
     from gitops_kafka.config import load_environment
     from gitops_kafka.drift import kafka_check
 
@@ -109,6 +271,8 @@ def run_check_kafka(args: argparse.Namespace) -> int:
 
 
 def run_topics_plan(args: argparse.Namespace) -> int:
+    import json
+
     from gitops_kafka.config import load_environment
     from gitops_kafka.drift import kafka_check, kafka_reader, topic_plan
 
@@ -133,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args)
     except GitopsKafkaError as exc:
         print(f"gitops-kafka {args.command}: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return getattr(args, "error_exit_code", None) or exc.exit_code
     except KeyboardInterrupt:
         print(f"gitops-kafka {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from gitops_kafka.errors import ConfigError, Problem
 from gitops_kafka.quantity import format_bytes, parse_java_size, parse_quantity
@@ -29,6 +29,9 @@ TOPIC_NAME = re.compile(r"^[a-zA-Z0-9._-]+$")
 KAFKA_PROPERTY = re.compile(r"^[a-z][a-z0-9]*([._-][a-z0-9]+)*$")
 IMAGE_REF = re.compile(r"^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$")
 DURATION = re.compile(r"^([0-9]+(ms|s|m|h))+$")
+# Prometheus' own duration syntax: units in decreasing order, each at most once.
+PROMETHEUS_DURATION = re.compile(r"^(?=[0-9])(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$")
+HTTP_URL = re.compile(r"^https?://[^\s#]+$")
 KUBE_VERSION = re.compile(r"^1\.([0-9]{2})$")
 MIN_KUBE_MINOR, MAX_KUBE_MINOR = 25, 37
 MAX_TOPIC_NAME = 249
@@ -114,6 +117,8 @@ DnsSubdomain = Annotated[str, _matching(DNS1123_SUBDOMAIN, "a DNS-1123 subdomain
 TopicName = Annotated[str, _matching(TOPIC_NAME, "a Kafka topic name (letters, digits, '.', '_' and '-')", MAX_TOPIC_NAME)]
 PropertyName = Annotated[str, _matching(KAFKA_PROPERTY, "a Kafka property name such as log.retention.ms")]
 Duration = Annotated[str, _matching(DURATION, "a duration such as 30s, 5m or 1h30m")]
+PrometheusDuration = Annotated[str, _matching(PROMETHEUS_DURATION, "a Prometheus duration such as 0s, 30s, 15m or 1h30m (units from d to ms, largest first)")]
+HttpUrl = Annotated[str, _matching(HTTP_URL, "an http(s) URL without a #fragment")]
 KubeVersion = Annotated[str, BeforeValidator(_kube_version)]
 Regex = Annotated[str, BeforeValidator(_regex)]
 
@@ -249,10 +254,90 @@ class IgnoreRule(Section):
 
 class Detector(Section):
     enabled: bool = True
+    image: Image = "ghcr.io/gitops-kafka/gitops-kafka:0.1.0"
+    resources: Resources = Resources(
+        requests=ResourceList(cpu="50m", memory="128Mi"), limits=ResourceList(cpu="500m", memory="512Mi"))
+    service_monitor: bool = Field(default=True, description="write a ServiceMonitor (needs the Prometheus Operator)")
     interval: Duration = "60s"
     ignore: list[IgnoreRule] = []
     topic_exclude: list[Regex] = Field(default=["^__", "^_confluent", "^_schemas$"],
                                        description="topics that exist in Kafka but are never reported as extra")
+
+
+Severity = Literal["critical", "warning", "info"]
+
+
+class Alert(Section):
+    """One alert: how long its condition must hold before it fires, and whom it pages."""
+
+    enabled: bool = True
+    for_: PrometheusDuration = Field(alias="for")
+    severity: Severity = "warning"
+
+
+class ThresholdAlert(Alert):
+    threshold: int = Field(default=0, ge=0, description="fires when the count is above this")
+
+
+class StaleAlert(Alert):
+    after_intervals: int = Field(default=5, ge=2, description="no successful check for this many detector intervals")
+
+
+# Each alert's defaults; an environment file that sets one key of an alert keeps the others.
+ALERT_DEFAULTS: dict[str, tuple[type[Alert], dict[str, Any]]] = {
+    "drift": (Alert, {"for": "15m"}),
+    "check_failing": (Alert, {"for": "10m"}),
+    "check_stale": (StaleAlert, {"for": "2m"}),
+    "detector_down": (Alert, {"for": "5m"}),
+    "detector_absent": (Alert, {"for": "15m"}),
+    "zookeeper_quorum_lost": (Alert, {"for": "1m", "severity": "critical"}),
+    "zookeeper_member_down": (Alert, {"for": "5m"}),
+    "kafka_metadata_unreadable": (Alert, {"for": "10m"}),
+    "broker_not_registered": (Alert, {"for": "5m"}),
+    "controller_missing": (Alert, {"for": "2m", "severity": "critical"}),
+    "topic_drift": (Alert, {"for": "15m"}),
+    "partitions_offline": (ThresholdAlert, {"for": "1m", "severity": "critical"}),
+    "partitions_under_replicated": (ThresholdAlert, {"for": "10m"}),
+    "partitions_under_min_isr": (ThresholdAlert, {"for": "5m", "severity": "critical"}),
+    "statefulset_rollout": (Alert, {"for": "30m"}),
+}
+
+
+def _alert(name: str):
+    kind, values = ALERT_DEFAULTS[name]
+    return Field(default_factory=lambda: kind.model_validate(values))
+
+
+class Alerts(Section):
+    """The PrometheusRule and Grafana dashboard written beside the drift detector; see docs/runbooks.md."""
+
+    enabled: bool = Field(default=True, description="write the PrometheusRule (needs the Prometheus Operator)")
+    dashboard: bool = Field(default=True, description="write the Grafana dashboard ConfigMap (sidecar label)")
+    runbook_url: HttpUrl | None = Field(
+        default=None, description="URL of docs/runbooks.md; default: the file in gitops.repo_url at gitops.revision")
+    drift: Alert = _alert("drift")
+    check_failing: Alert = _alert("check_failing")
+    check_stale: StaleAlert = _alert("check_stale")
+    detector_down: Alert = _alert("detector_down")
+    detector_absent: Alert = _alert("detector_absent")
+    zookeeper_quorum_lost: Alert = _alert("zookeeper_quorum_lost")
+    zookeeper_member_down: Alert = _alert("zookeeper_member_down")
+    kafka_metadata_unreadable: Alert = _alert("kafka_metadata_unreadable")
+    broker_not_registered: Alert = _alert("broker_not_registered")
+    controller_missing: Alert = _alert("controller_missing")
+    topic_drift: Alert = _alert("topic_drift")
+    partitions_offline: ThresholdAlert = _alert("partitions_offline")
+    partitions_under_replicated: ThresholdAlert = _alert("partitions_under_replicated")
+    partitions_under_min_isr: ThresholdAlert = _alert("partitions_under_min_isr")
+    statefulset_rollout: Alert = _alert("statefulset_rollout")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keep_alert_defaults(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        return {key: {**ALERT_DEFAULTS[key][1], **value} if key in ALERT_DEFAULTS and isinstance(value, dict) else value
+                for key, value in data.items()}
 
 
 class EnvironmentConfig(Section):
@@ -268,6 +353,7 @@ class EnvironmentConfig(Section):
     topics: list[Topic] = []
     gitops: GitOps
     detector: Detector = Detector()
+    alerts: Alerts = Alerts()
 
     @property
     def overlay_path(self) -> str:
@@ -566,6 +652,7 @@ def check_rules(config: EnvironmentConfig) -> list[tuple[tuple, str]]:
         *_request_rules("zookeeper", config.zookeeper.resources),
         *_request_rules("kafka", config.kafka.resources),
         *_request_rules("kafka_manager", config.kafka_manager.resources),
+        *_request_rules("detector", config.detector.resources),
         *_override_rules(config),
     ]
 

@@ -55,15 +55,19 @@ class GitError(GitopsKafkaError):
     exit_code = 3
 
 
+class RevisionError(GitopsKafkaError):
+    """A revision named on the command line, or an environment at that revision, does not exist."""
+
+
 class KustomizeError(GitopsKafkaError):
     """The kustomize binary is missing or failed to build an overlay."""
 
 
 class SourceError(GitopsKafkaError):
-    """A live source (ZooKeeper, Kubernetes) could not be read; `source` names which one.
+    """An outside system the drift detector reads (git, kustomize, kubernetes, zookeeper) failed.
 
-    Raised at the edge of the one module that talks to that source, so nothing above it
-    sees a client library's exceptions.
+    `source` names the system, for metrics and reports; the message says what failed
+    in words an operator can act on, never with credentials in it.
     """
 
     def __init__(self, source: str, message: str):

@@ -1,9 +1,14 @@
-"""The only user of GitPython: read committed files, find uncommitted work, commit generated paths."""
+"""The only user of GitPython: read committed files, export a revision, find uncommitted work, commit."""
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
-from gitops_kafka.errors import GitError
+from gitops_kafka.errors import GitError, RevisionError
+
+SYMLINK_MODE = 0o120000
+EXECUTABLE_MODE = 0o100755
 
 
 class GitRepo:
@@ -49,6 +54,34 @@ class GitRepo:
         return {blob.path[len(prefix):]: blob.data_stream.read().decode("utf-8")
                 for blob in tree.traverse() if blob.type == "blob"}
 
+    def resolve(self, ref: str) -> str:
+        """The commit a revision (branch, tag, sha, HEAD~2, origin/main ...) names."""
+        try:
+            return self._repo.commit(ref).hexsha
+        except (self._git_exc.BadName, ValueError, self._git_exc.GitCommandError):
+            raise RevisionError(f"unknown revision {ref!r} in {self.root}") from None
+
+    def export(self, ref: str, destination: Path) -> str:
+        """Write the files of a revision into destination (an empty directory); returns the commit.
+
+        Reads the object database only: the working tree, index and HEAD stay as they are,
+        so a review never disturbs someone's checkout. Submodules are not followed.
+        """
+        commit = self._repo.commit(self.resolve(ref))
+        for item in commit.tree.traverse():
+            if item.type != "blob":
+                continue
+            target = destination / item.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            data = item.data_stream.read()
+            if item.mode == SYMLINK_MODE:
+                os.symlink(data.decode("utf-8"), target)
+            else:
+                target.write_bytes(data)
+                if item.mode == EXECUTABLE_MODE:
+                    target.chmod(0o755)
+        return commit.hexsha
+
     def uncommitted(self, paths: list[str]) -> list[tuple[str, str]]:
         """(status, path) of every staged, modified, deleted or untracked file under paths."""
         output = self._run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *paths,
@@ -92,3 +125,37 @@ class GitRepo:
             self._run("checkout", "-b", branch)
         self._run("commit", "--quiet", "--only", "-m", message, "--", *paths)
         return self._repo.head.commit.hexsha
+
+
+def redact(url: str) -> str:
+    """A git URL without the credentials it may carry (https://user:token@host/...)."""
+    return re.sub(r"(//)[^@/]+@", r"\1***@", url)
+
+
+def checkout_branch(source: str, branch: str, cache: Path, timeout: float = 120.0) -> tuple[str, Path]:
+    """Fetch branch of source (a URL or a path) into a local cache and check its tip out.
+
+    The cache is a normal clone reused across cycles, so a fetch moves only new
+    objects; the checkout is forced and cleaned, so the tree is exactly the commit.
+    Returns (commit, tree path).
+    """
+    import git
+
+    try:
+        if (cache / ".git").is_dir():
+            repo = git.Repo(cache)
+            repo.git.remote("set-url", "origin", source)
+        else:
+            cache.mkdir(parents=True, exist_ok=True)
+            repo = git.Repo.init(cache)
+            repo.git.remote("add", "origin", source)
+        repo.git.execute(["git", "fetch", "--quiet", "--prune", "--depth", "1", "origin",
+                          f"+refs/heads/{branch}:refs/remotes/origin/{branch}"], kill_after_timeout=timeout)
+        repo.git.checkout("--quiet", "--force", "--detach", f"origin/{branch}")
+        repo.git.clean("-ffdxq")
+        return repo.head.commit.hexsha, cache
+    except git.exc.GitCommandError as exc:
+        detail = redact((exc.stderr or str(exc)).strip().removeprefix("stderr: ").strip("'\n "))
+        raise GitError(f"cannot fetch branch {branch!r} of {redact(source)}: {detail}") from None
+    except (git.exc.GitError, OSError, ValueError) as exc:
+        raise GitError(f"cannot fetch branch {branch!r} of {redact(source)}: {redact(str(exc))}") from None

@@ -23,10 +23,16 @@ def kubectl_path() -> Path:
     return Path(found)
 
 
-def build(directory: Path) -> str:
-    """`kubectl kustomize DIRECTORY`, as Argo CD and Flux would build it."""
+def build(directory: Path, display: str | None = None) -> str:
+    """`kubectl kustomize DIRECTORY`, as Argo CD and Flux would build it.
+
+    display names the directory in errors when it is a temporary copy (a revision's export).
+    """
     result = subprocess.run([str(kubectl_path()), "kustomize", str(directory)],
                             capture_output=True, text=True)
     if result.returncode != 0:
-        raise KustomizeError(f"kustomize build of {directory} failed: {result.stderr.strip()}")
+        detail = result.stderr.strip()
+        if display:
+            detail = detail.replace(str(directory), display)
+        raise KustomizeError(f"kustomize build of {display or directory} failed: {detail}")
     return result.stdout

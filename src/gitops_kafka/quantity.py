@@ -53,3 +53,15 @@ def format_bytes(value: Decimal | int) -> str:
         if value >= size and value % size == 0:
             return f"{value // size}{unit}"
     return str(value)
+
+
+_DURATION_PART = re.compile(r"([0-9]+)(ms|s|m|h)")
+_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+
+
+def parse_duration(text: str) -> float:
+    """A Go-style duration as the environment files write them ("60s", "5m", "1h30m") in seconds."""
+    parts = _DURATION_PART.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise ValueError(f"{text!r} is not a duration such as 30s, 5m or 1h30m")
+    return sum(int(n) * _DURATION_UNITS[u] for n, u in parts)

@@ -1,1 +1,1 @@
-"""The drift detector: what git declares against what runs in Kubernetes and ZooKeeper."""
+"""The drift detector: what git declares against what runs (Kubernetes objects, ZooKeeper metadata)."""

@@ -55,8 +55,18 @@ class KafkaCheck:
     def in_sync(self) -> bool:
         return self.ensemble.healthy and self.metadata.in_sync
 
+    def has_drift(self) -> bool:
+        """The `DriftReport` section protocol: anything found, or anything that could not be read."""
+        return not self.in_sync
+
     def to_dict(self) -> dict[str, Any]:
         return {"in_sync": self.in_sync, "zookeeper": self.ensemble.to_dict(), "kafka": self.metadata.to_dict()}
+
+    def metric_families(self, environment: str | None = None):
+        """The section protocol of `metrics.ReportCollector`: this check's families, labelled by environment."""
+        from gitops_kafka.drift.kafka_metrics import metric_families
+
+        return metric_families(self.ensemble, self.metadata, environment)
 
 
 class KafkaMonitor:

@@ -10,7 +10,7 @@ import copy
 from typing import Any
 
 from gitops_kafka.config import EnvironmentConfig
-from gitops_kafka.render import common, kafka, kafka_manager, topics, zookeeper
+from gitops_kafka.render import alerts, common, detector, kafka, kafka_manager, topics, zookeeper
 
 CLUSTER_SCOPED = frozenset({"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
                             "PersistentVolume", "StorageClass", "PriorityClass"})
@@ -23,6 +23,8 @@ def components(config: EnvironmentConfig) -> dict[str, list[dict[str, Any]]]:
         "kafka": kafka.render(config),
         "kafka-manager": kafka_manager.render(config),
         "topics": topics.render(config),
+        "drift-detector": detector.render(config),
+        "monitoring": alerts.render(config),
     }
     return {name: objects for name, objects in rendered.items() if objects}
 
@@ -56,13 +58,21 @@ def object_key(obj: dict[str, Any]) -> tuple[str, str, str]:
     return obj["apiVersion"].split("/")[0] if "/" in obj["apiVersion"] else "", obj["kind"], obj["metadata"]["name"]
 
 
+def overlay_only(config: EnvironmentConfig) -> list[dict[str, Any]]:
+    """Objects that exist per environment only: its Namespace and the cluster-scoped grant to read it."""
+    return [namespace(config), *detector.namespace_access(config)]
+
+
 def expected_objects(config: EnvironmentConfig) -> list[dict[str, Any]]:
     """What the overlay must build to: every object, namespaced and labelled with the environment."""
     out = []
-    for obj in [namespace(config), *(o for objs in components(config).values() for o in objs)]:
+    for obj in [*overlay_only(config), *(o for objs in components(config).values() for o in objs)]:
         obj = copy.deepcopy(obj)
         if obj["kind"] not in CLUSTER_SCOPED:
             obj["metadata"]["namespace"] = config.namespace
+        for subject in obj.get("subjects", []):  # kustomize places service accounts in the namespace too
+            if subject.get("kind") == "ServiceAccount":
+                subject.setdefault("namespace", config.namespace)
         obj["metadata"].setdefault("labels", {})[common.ENVIRONMENT_LABEL] = config.name
         out.append(obj)
     return out

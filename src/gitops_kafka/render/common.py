@@ -174,3 +174,19 @@ def job(config: EnvironmentConfig, job_name: str, name: str, component: str, con
             "template": {"metadata": {"labels": labels(config, name, component)}, "spec": pod_spec},
         },
     }
+
+
+def singleton_deployment(config: EnvironmentConfig, object_name: str, name: str, component: str,
+                         pod_spec: dict[str, Any], annotations: dict[str, str] | None = None) -> dict[str, Any]:
+    """One replica, replaced rather than rolled (two copies must never run side by side)."""
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": metadata(object_name, labels(config, name, component), annotations),
+        "spec": {
+            "replicas": 1,
+            "strategy": {"type": "Recreate"},
+            "selector": {"matchLabels": selector_labels(config, name)},
+            "template": {"metadata": {"labels": labels(config, name, component)}, "spec": pod_spec},
+        },
+    }

@@ -84,7 +84,6 @@ def render(config: EnvironmentConfig) -> list[dict[str, Any]]:
 
 def deployment(config: EnvironmentConfig) -> dict[str, Any]:
     manager = config.kafka_manager
-    selector = common.selector_labels(config, NAME)
     zk_hosts = f"{zookeeper.base_name(config)}:{zookeeper.CLIENT_PORT}"
     init = {
         "name": "create-root-znode",
@@ -118,27 +117,13 @@ def deployment(config: EnvironmentConfig) -> dict[str, Any]:
         "readinessProbe": common.tcp_probe("http", period=10, failures=3),
         "securityContext": common.container_security_context(),
     }
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": common.metadata(base_name(config), common.labels(config, NAME, COMPONENT), {
-            POLICY_EXCEPTION_ANNOTATION: "runAsNonRoot: the CMAK image runs as root"}),
-        "spec": {
-            "replicas": 1,
-            "strategy": {"type": "Recreate"},
-            "selector": {"matchLabels": selector},
-            "template": {
-                "metadata": {"labels": common.labels(config, NAME, COMPONENT)},
-                "spec": {
-                    "enableServiceLinks": False,
-                    "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
-                    "initContainers": [init],
-                    "containers": [container],
-                    "volumes": [{"name": "tmp", "emptyDir": {}}],
-                },
-            },
-        },
-    }
+    return common.singleton_deployment(config, base_name(config), NAME, COMPONENT, {
+        "enableServiceLinks": False,
+        "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+        "initContainers": [init],
+        "containers": [container],
+        "volumes": [{"name": "tmp", "emptyDir": {}}],
+    }, {POLICY_EXCEPTION_ANNOTATION: "runAsNonRoot: the CMAK image runs as root"})
 
 
 def registration_job(config: EnvironmentConfig) -> dict[str, Any]:

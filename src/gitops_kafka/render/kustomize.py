@@ -14,7 +14,7 @@ from typing import Any
 
 from gitops_kafka.config import EnvironmentConfig
 from gitops_kafka.errors import RenderError
-from gitops_kafka.render import common, components, gitops, namespace, object_key, patch
+from gitops_kafka.render import common, components, gitops, object_key, overlay_only, patch
 from gitops_kafka.tree import Tree, dump_yaml
 
 KUSTOMIZATION = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization"}
@@ -37,7 +37,7 @@ def overlay_tree(defaults: EnvironmentConfig, config: EnvironmentConfig) -> Tree
     tree = Tree()
     tree.own(folder)
     base_objects = {object_key(o): o for objs in components(defaults).values() for o in objs}
-    env_files = {"namespace": [namespace(config)], **components(config)}
+    env_files = {"namespace": overlay_only(config), **components(config)}
     env_objects = {object_key(o): o for objs in env_files.values() for o in objs}
 
     images = image_changes(base_objects, env_objects)

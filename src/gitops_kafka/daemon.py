@@ -1,0 +1,174 @@
+"""The drift detector as a service: the check on a schedule, its latest report over HTTP.
+
+APScheduler runs one check at a time and coalesces missed runs. A failed check
+never stops the daemon: the failure is counted by source, the last good report
+is kept and marked stale, and the next run starts from scratch, so recovery
+needs no one. /healthz answers while the process serves; /readyz only after a
+first successful check; /drift is the latest report as JSON; /metrics is
+Prometheus' text format.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+
+from gitops_kafka.drift.check import Target, run_check
+from gitops_kafka.drift.report import DriftReport, SourceFailure
+from gitops_kafka.errors import GitopsKafkaError, SourceError
+
+log = logging.getLogger("gitops_kafka.daemon")
+DEFAULT_INTERVAL = 60.0
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    if not port.isdigit():
+        raise GitopsKafkaError(f"--listen {text!r}: expected HOST:PORT such as 0.0.0.0:8080")
+    return host or "0.0.0.0", int(port)
+
+
+@dataclass
+class State:
+    """What the HTTP side reads; replaced as a whole by the checking thread (no partial reads)."""
+
+    target: Target
+    report: DriftReport | None = None
+    last_good: DriftReport | None = None
+    last_ok: bool = False
+    last_success: float = 0.0
+    checks: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+
+
+class Daemon:
+    def __init__(self, target: Target, interval: float | None = None, host: str = "127.0.0.1", port: int = 8080,
+                 check: Callable[[Target], DriftReport] = run_check):
+        self.target = target
+        self.interval = interval
+        self.state = State(target)
+        self._check = check
+        self._lock = threading.Lock()
+        self._host, self._port = host, port
+        self._server: ThreadingHTTPServer | None = None
+        self._scheduler = None
+
+    # ---------------------------------------------------------------- checking
+
+    def run_once(self) -> DriftReport:
+        """One check; never raises for a source failure (that is what the report is for)."""
+        started = time.time()
+        try:
+            report = self._check(self.target)
+            failure = None
+        except SourceError as exc:
+            failure = SourceFailure(exc.source, str(exc).removeprefix(f"{exc.source}: "))
+        except GitopsKafkaError as exc:
+            failure = SourceFailure("config", str(exc))
+        with self._lock:
+            state = self.state
+            state.checks += 1
+            if failure is None:
+                state.report = state.last_good = report
+                state.last_ok, state.last_success = True, started
+                if self.interval is None:
+                    self.interval = report.interval or DEFAULT_INTERVAL
+            else:
+                log.warning("check failed: %s: %s", failure.source, failure.message)
+                state.errors[failure.source] = state.errors.get(failure.source, 0) + 1
+                state.last_ok = False
+                state.report = (state.last_good.as_stale((failure,)) if state.last_good else
+                                DriftReport(self.target.env, None, started, time.time() - started,
+                                            errors=(failure,), stale=True))
+            return state.report
+
+    # ---------------------------------------------------------------- serving
+
+    def start(self) -> None:
+        """Serve HTTP and schedule checks in background threads (the first check starts now)."""
+        from apscheduler.schedulers.background import BackgroundScheduler
+        from prometheus_client import CollectorRegistry
+
+        from gitops_kafka.metrics import ReportCollector
+
+        self.registry = CollectorRegistry()
+        self.registry.register(ReportCollector(self.state))
+        self._server = ThreadingHTTPServer((self._host, self._port), _handler(self))
+        self._server.daemon_threads = True
+        self._port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, name="http", daemon=True).start()
+        self._scheduler = BackgroundScheduler(job_defaults={"coalesce": True, "max_instances": 1})
+        self._scheduler.add_job(self._tick, "date", id="first")
+        self._scheduler.start()
+
+    def _tick(self) -> None:
+        self.run_once()
+        if self._scheduler.get_job("check") is None:
+            interval = self.interval or DEFAULT_INTERVAL
+            self._scheduler.add_job(self.run_once, "interval", seconds=interval, id="check",
+                                    misfire_grace_time=max(1, int(interval)))
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    def stop(self) -> None:
+        if self._scheduler:
+            self._scheduler.shutdown(wait=True)
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def serve_forever(self) -> None:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self.start()
+        log.info("serving on %s:%s, checking %s of %s", self._host, self._port, self.target.env,
+                 self.target.source)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.stop()
+
+    def drift_document(self) -> dict[str, Any]:
+        report = self.state.report
+        if report is None:
+            return {"environment": self.target.env, "status": "pending", "checks": self.state.checks}
+        return report.to_dict()
+
+
+def _handler(daemon: Daemon):
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args) -> None:
+            log.debug("%s %s", self.address_string(), format % args)
+
+        def do_GET(self) -> None:
+            path = self.path.split("?", 1)[0]
+            if path == "/metrics":
+                self._send(200, generate_latest(daemon.registry), CONTENT_TYPE_LATEST)
+            elif path == "/healthz":
+                self._send(200, b"ok\n")
+            elif path == "/readyz":
+                ready = daemon.state.last_success > 0
+                self._send(200 if ready else 503, b"ready\n" if ready else b"no successful check yet\n")
+            elif path == "/drift":
+                body = json.dumps(daemon.drift_document(), indent=2, sort_keys=True, default=str).encode()
+                self._send(200, body, "application/json")
+            else:
+                self._send(404, b"not found: try /metrics, /healthz, /readyz or /drift\n")
+
+        def _send(self, status: int, body: bytes, content_type: str = "text/plain; charset=utf-8") -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    return Handler

@@ -1,0 +1,132 @@
+"""One drift check: desired (git + kustomize) against live (Kubernetes), into a DriftReport.
+
+A check either completes or fails with the source that stopped it; the caller
+(the `check` command, or the daemon, which keeps the last good report) decides
+what a failure means.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from gitops_kafka.drift import health as health_checks
+from gitops_kafka.drift.compare import IgnoreRule, compare_object
+from gitops_kafka.drift.desired import Desired, load_desired
+from gitops_kafka.drift.report import EXTRA, DriftReport, ObjectDrift
+from gitops_kafka.quantity import parse_duration
+from gitops_kafka.render.common import ENVIRONMENT_LABEL, MANAGED_BY, MANAGED_LABEL
+
+# Kinds searched for labelled objects git no longer declares, besides the kinds it declares.
+EXTRA_KINDS = (("v1", "ConfigMap"), ("v1", "Service"), ("apps/v1", "StatefulSet"), ("apps/v1", "Deployment"),
+               ("batch/v1", "Job"), ("policy/v1", "PodDisruptionBudget"))
+CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
+                  "PersistentVolume", "StorageClass", "PriorityClass"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a check compares: an environment of a GitOps repository (URL or path) and branch."""
+
+    env: str
+    source: str
+    branch: str
+    cache: Path
+    kubeconfig: str | None = None
+    context: str | None = None
+    in_cluster: bool = False
+    timeout: float = 10.0
+
+
+def default_target(env: str, repo: str | None, branch: str | None, cache: Path | None, kubeconfig: str | None,
+                   context: str | None, in_cluster: bool, timeout: float) -> Target:
+    """A Target from command-line choices; the defaults come from the current repository."""
+    from gitops_kafka.config import load_environment
+    from gitops_kafka.gitrepo import GitRepo
+
+    if repo is None or branch is None:
+        local = GitRepo(Path(repo) if repo and Path(repo).exists() else Path.cwd())
+        repo = repo or str(local.root)
+        branch = branch or load_environment(local.root, env).gitops.revision
+    if cache is None:
+        cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "gitops-kafka" / \
+            hashlib.sha256(f"{repo}#{branch}".encode()).hexdigest()[:16]
+    return Target(env, repo, branch, cache, kubeconfig, context, in_cluster, timeout)
+
+
+def run_check(target: Target, cluster_factory: Callable[[Target], Any] | None = None) -> DriftReport:
+    """Run one check; raises SourceError naming the source (git, config, kustomize, kubernetes) that failed."""
+    started, clock = time.time(), time.perf_counter()
+    desired = load_desired(target.source, target.branch, target.env, target.cache)
+    cluster = (cluster_factory or connect)(target)
+    try:
+        objects = compare_cluster(desired, cluster)
+    finally:
+        close = getattr(cluster, "close", None)
+        if close:
+            close()
+    return DriftReport(environment=target.env, revision=desired.revision, started=started,
+                       duration=time.perf_counter() - clock, objects=tuple(objects),
+                       interval=parse_duration(desired.config.detector.interval))
+
+
+def connect(target: Target):
+    from gitops_kafka.drift.live import KubernetesCluster
+
+    return KubernetesCluster(target.kubeconfig, target.context, target.in_cluster, target.timeout)
+
+
+def compare_cluster(desired: Desired, cluster) -> list[ObjectDrift]:
+    """Compare every declared object; one list request per kind, a GET only for what the list lacks."""
+    config = desired.config
+    rules = [IgnoreRule.parse(r.kind, r.name, r.pointer) for r in config.detector.ignore]
+    listed = list_managed(desired, cluster)
+    results, declared = [], set()
+    for obj in desired.objects:
+        meta = obj.get("metadata", {})
+        namespace = None if obj["kind"] in CLUSTER_SCOPED else meta.get("namespace") or config.namespace
+        declared.add((obj["apiVersion"], obj["kind"], meta["name"]))
+        live = listed.get((obj["apiVersion"], obj["kind"]), {}).get(meta["name"])
+        if live is None:  # not labelled as ours (any more), or cluster-scoped: ask for it by name
+            live = cluster.get(obj["apiVersion"], obj["kind"], meta["name"], namespace)
+        state, fields = compare_object(obj, live, rules)
+        health = health_checks.health(live)
+        if live is not None and obj["kind"] == "StatefulSet":
+            health = health_checks.worst([health, *volume_health(cluster, live, namespace)])
+        results.append(ObjectDrift(obj["apiVersion"], obj["kind"], meta["name"], namespace, state, fields, health))
+    results.extend(find_extras(desired, listed, declared))
+    return results
+
+
+def list_managed(desired: Desired, cluster) -> dict[tuple[str, str], dict[str, dict[str, Any]]]:
+    """This environment's labelled objects, by (apiVersion, kind) and name: the kinds git declares and EXTRA_KINDS."""
+    config = desired.config
+    labels = {MANAGED_LABEL: MANAGED_BY, ENVIRONMENT_LABEL: config.name}
+    kinds = sorted({(o["apiVersion"], o["kind"]) for o in desired.objects if o["kind"] not in CLUSTER_SCOPED}
+                   | set(EXTRA_KINDS))
+    return {(api_version, kind): {item["metadata"]["name"]: item for item in
+                                  cluster.list_labelled(api_version, kind, config.namespace, labels)}
+            for api_version, kind in kinds}
+
+
+def volume_health(cluster, stateful_set: dict[str, Any], namespace: str):
+    """Health of the claims a StatefulSet's pods use (they carry its selector labels)."""
+    selector = ((stateful_set.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+    if not selector:
+        return []
+    return [health_checks.persistent_volume_claim(c)
+            for c in cluster.list_labelled("v1", "PersistentVolumeClaim", namespace, selector)]
+
+
+def find_extras(desired: Desired, listed: dict, declared: set[tuple[str, str, str]]) -> list[ObjectDrift]:
+    """Objects labelled as this environment's that git no longer declares (never deleted, only reported)."""
+    extras = []
+    for (api_version, kind), items in sorted(listed.items()):
+        for name, item in sorted(items.items()):
+            if (api_version, kind, name) not in declared:
+                extras.append(ObjectDrift(api_version, kind, name, desired.config.namespace, EXTRA, (),
+                                          health_checks.health(item)))
+    return extras

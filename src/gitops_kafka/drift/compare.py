@@ -1,0 +1,232 @@
+"""Desired against live, one object at a time: only what git declares is compared.
+
+Everything the API server, controllers and webhooks add is invisible to such a
+comparison, which keeps it quiet. Its blind spot, a field someone added by hand
+that git never mentions, is covered through `metadata.managedFields`: fields
+owned by a person's tool (`kubectl edit`, `kubectl label`, `kubectl patch`...)
+that git does not declare are reported with the manager and the time.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator
+
+from gitops_kafka.drift.normalize import Keyed, key_from_managed_fields, prepare
+from gitops_kafka.drift.report import MASK, MISSING, MODIFIED, IN_SYNC, FieldDrift
+
+# Field managers of people's tools; everything else is the GitOps applier, a controller or a webhook.
+HUMAN_MANAGERS = re.compile(r"^(kubectl(-.+)?|k9s|Mozilla|Lens|OpenLens|headlamp|rancher|kubernetes-dashboard)$")
+# Controllers that own replicas when something scales the object for them (HorizontalPodAutoscaler).
+REPLICA_CONTROLLERS = {"kube-controller-manager", "keda-operator"}
+SECRET_NAME = re.compile(r"(?i)(pass(word)?|secret|token|credential|private|api[-_]?key|(^|_)key$)")
+IGNORED_METADATA = {"managedFields", "resourceVersion", "uid", "generation", "creationTimestamp", "selfLink",
+                    "deletionTimestamp", "deletionGracePeriodSeconds", "ownerReferences", "finalizers"}
+# Written by the GitOps tools themselves on every object they apply.
+APPLIER_ANNOTATIONS = re.compile(r"^(argocd\.argoproj\.io/|kustomize\.toolkit\.fluxcd\.io/|"
+                                 r"kubectl\.kubernetes\.io/last-applied-configuration$|deployment\.kubernetes\.io/revision$)")
+APPLIER_LABELS = re.compile(r"^(kustomize\.toolkit\.fluxcd\.io/|argocd\.argoproj\.io/)")
+
+Path = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IgnoreRule:
+    kind: str
+    name: str
+    pointer: Path
+
+    @classmethod
+    def parse(cls, kind: str, name: str, pointer: str) -> "IgnoreRule":
+        parts = tuple(p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:])
+        return cls(kind, name, parts)
+
+    def matches(self, kind: str, name: str, path: Path) -> bool:
+        if self.kind not in ("*", kind) or self.name not in ("*", name):
+            return False
+        return len(path) >= len(self.pointer) and all(p in ("*", s) for p, s in zip(self.pointer, path))
+
+
+def compare_object(desired: dict[str, Any], live: dict[str, Any] | None,
+                   ignore: Iterable[IgnoreRule] = ()) -> tuple[str, tuple[FieldDrift, ...]]:
+    """(state, drifted fields) of one declared object against what the cluster returned."""
+    if live is None:
+        return MISSING, ()
+    kind, name = desired.get("kind", ""), desired.get("metadata", {}).get("name", "")
+    rules = [r for r in ignore if r.kind in ("*", kind) and r.name in ("*", name)]
+    wanted, actual = prepare(comparable(desired)), prepare(comparable(live))
+    shown_wanted, shown_actual = prepare(comparable(desired), False), prepare(comparable(live), False)
+    owners = managed_paths(live)
+    replica_owner = next((m for p, (m, _) in owners.items() if p == ("spec", "replicas") and m in REPLICA_CONTROLLERS), None)
+    fields: list[FieldDrift] = []
+    for path in declared_differences(wanted, actual):
+        if replica_owner and path == ("spec", "replicas"):
+            continue  # scaled by an autoscaler: the controller owns it now
+        manager, time = owners.get(path, owners.get(_owning_prefix(path, owners), (None, None)))
+        want, have = _lookup(shown_wanted, path), _lookup(shown_actual, path)
+        fields.append(FieldDrift(format_path(path), want, None if have is _ABSENT else have, manager, time))
+    declared = {f.path for f in fields}
+    for path, (manager, time) in sorted(owners.items()):
+        if not HUMAN_MANAGERS.match(manager) or _declared(wanted, path) or format_path(path) in declared:
+            continue
+        value = _lookup(shown_actual, path)
+        if value is _ABSENT or _under_ignored_metadata(path):
+            continue
+        fields.append(FieldDrift(format_path(path), None, value, manager, time))
+    fields = [f for f, path in ((f, parse_path(f.path)) for f in fields)
+              if not any(rule.matches(kind, name, path) for rule in rules)]
+    fields = [mask(kind, f) for f in fields]
+    return (MODIFIED if fields else IN_SYNC), tuple(fields)
+
+
+def comparable(obj: dict[str, Any]) -> dict[str, Any]:
+    """An object without what servers and GitOps tools write on their own."""
+    out = {k: v for k, v in obj.items() if k != "status"}
+    meta = dict(obj.get("metadata") or {})
+    for key in IGNORED_METADATA:
+        meta.pop(key, None)
+    for group, pattern in (("annotations", APPLIER_ANNOTATIONS), ("labels", APPLIER_LABELS)):
+        if isinstance(meta.get(group), dict):
+            meta[group] = {k: v for k, v in meta[group].items() if not pattern.match(k)}
+    out["metadata"] = meta
+    return out
+
+
+def declared_differences(wanted: Any, actual: Any, path: Path = ()) -> Iterator[Path]:
+    """The path of every declared leaf (or declared list) whose live value differs or is absent."""
+    if isinstance(wanted, dict):
+        if not isinstance(actual, dict):
+            yield path
+            return
+        for key, value in wanted.items():
+            if key in actual:
+                yield from declared_differences(value, actual[key], path + (key,))
+            else:
+                yield path + (key,)
+    elif wanted != actual:
+        yield path
+
+
+# ---------------------------------------------------------------- managedFields
+
+def managed_paths(live: dict[str, Any]) -> dict[Path, tuple[str, str | None]]:
+    """Field path -> (manager, time) of its most recent owner, from metadata.managedFields."""
+    owners: dict[Path, tuple[str, str | None]] = {}
+    entries = sorted(live.get("metadata", {}).get("managedFields") or [], key=lambda e: e.get("time") or "")
+    for entry in entries:
+        manager = entry.get("manager") or "unknown"
+        if entry.get("subresource") == "status":
+            continue
+        for path in _leaf_paths(entry.get("fieldsV1") or {}, ()):
+            if path:
+                owners[path] = (manager, entry.get("time"))
+    return owners
+
+
+def _leaf_paths(node: dict[str, Any], path: Path) -> Iterator[Path]:
+    if not node or "." in node:
+        yield path
+        return
+    for key, child in node.items():
+        if key.startswith("f:"):
+            yield from _leaf_paths(child, path + (key[2:],))
+        elif key.startswith("k:"):
+            item = key_from_managed_fields(path[-1] if path else "", json.loads(key[2:]))
+            if item is not None:
+                yield from _leaf_paths(child, path + (item,))
+        elif key.startswith("v:"):
+            yield path  # a set of scalars: the list as a whole
+
+
+# ---------------------------------------------------------------- paths
+
+_ABSENT = object()
+
+
+def _lookup(node: Any, path: Path) -> Any:
+    for part in path:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return _ABSENT
+    return _plain(node)
+
+
+def _declared(wanted: Any, path: Path) -> bool:
+    """Whether git declares this path, or a scalar or list at one of its prefixes (owning it whole)."""
+    node = wanted
+    for part in path:
+        if not isinstance(node, dict):
+            return True
+        if part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def _owning_prefix(path: Path, owners: dict[Path, Any]) -> Path:
+    for length in range(len(path) - 1, 0, -1):
+        if path[:length] in owners:
+            return path[:length]
+    return ()
+
+
+def _under_ignored_metadata(path: Path) -> bool:
+    if path[:1] != ("metadata",) or len(path) < 2:
+        return False
+    if path[1] in IGNORED_METADATA:
+        return True
+    if len(path) > 2 and path[1] == "annotations":
+        return bool(APPLIER_ANNOTATIONS.match(path[2]))
+    if len(path) > 2 and path[1] == "labels":
+        return bool(APPLIER_LABELS.match(path[2]))
+    return False
+
+
+def format_path(path: Path) -> str:
+    """("spec", "containers", "kafka", "env", "DEBUG") -> "spec.containers[kafka].env[DEBUG]"."""
+    out = ""
+    keyed_parents = {"containers", "initContainers", "ephemeralContainers", "env", "volumes", "volumeMounts",
+                     "imagePullSecrets", "ports", "volumeClaimTemplates", "topologySpreadConstraints", "conditions"}
+    previous = None
+    for part in path:
+        if previous in keyed_parents:
+            out += f"[{part}]"
+        elif "." in part or "/" in part:
+            out += f"[{part!r}]" if out else part
+        else:
+            out += f".{part}" if out else part
+        previous = part if previous not in keyed_parents else None
+    return out
+
+
+_SEGMENT = re.compile(r"\[('(?:[^']*)'|[^\]]*)\]|\.?([^.\[]+)")
+
+
+def parse_path(text: str) -> Path:
+    parts = []
+    for bracket, plain in _SEGMENT.findall(text):
+        parts.append(bracket.strip("'") if bracket else plain)
+    return tuple(parts)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Keyed):
+        return [_plain(v) for v in value.values()]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def mask(kind: str, drift: FieldDrift) -> FieldDrift:
+    """Secret values and values of secret-looking env vars never leave the detector."""
+    path = parse_path(drift.path)
+    secret = (kind == "Secret" and path[:1] in (("data",), ("stringData",))) or \
+        any(path[i] == "env" and i + 1 < len(path) and SECRET_NAME.search(path[i + 1]) for i in range(len(path)))
+    if not secret:
+        return drift
+    return FieldDrift(drift.path, MASK if drift.desired is not None else None,
+                      MASK if drift.live is not None else None, drift.manager, drift.time)

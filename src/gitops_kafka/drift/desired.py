@@ -1,0 +1,42 @@
+"""Desired state: what Argo CD or Flux would apply, i.e. the tracked branch's overlay built by kustomize.
+
+Not the generator's in-memory model: people edit overlays by hand too, and the
+cluster receives what git holds at the tracked revision, whatever produced it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gitops_kafka import gitrepo, kustomize
+from gitops_kafka.config import EnvironmentConfig, load_environment
+from gitops_kafka.errors import ConfigError, GitError, KustomizeError, SourceError
+
+
+@dataclass(frozen=True)
+class Desired:
+    revision: str
+    config: EnvironmentConfig
+    objects: tuple[dict[str, Any], ...]
+
+
+def load_desired(source: str, branch: str, env: str, cache: Path) -> Desired:
+    """Fetch, read the environment file and build the overlay at the branch's tip."""
+    try:
+        revision, tree = gitrepo.checkout_branch(source, branch, cache)
+    except GitError as exc:
+        raise SourceError("git", str(exc)) from None
+    try:
+        config = load_environment(tree, env)
+    except ConfigError as exc:
+        raise SourceError("config", f"at {revision[:12]}: {exc}") from None
+    overlay = tree / (config.gitops.path or config.overlay_path)
+    try:
+        text = kustomize.build(overlay)
+    except KustomizeError as exc:
+        raise SourceError("kustomize", f"at {revision[:12]}: {exc}".replace(str(tree) + "/", "")) from None
+    objects = tuple(d for d in yaml.safe_load_all(text) if isinstance(d, dict))
+    return Desired(revision, config, objects)

@@ -1,0 +1,135 @@
+"""The only user of the Kubernetes client: read the live objects git declares, find labelled extras.
+
+Objects are read as plain JSON through the REST paths that API discovery names
+(the way kubectl finds them), so any kind git declares can be read, custom
+resources included. API errors are mapped here, once, into SourceError with a
+message an operator can act on; nothing above this module sees the client.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+from gitops_kafka.errors import SourceError
+
+SOURCE = "kubernetes"
+
+
+class KubernetesCluster:
+    """A cluster reached through a kubeconfig (file and context) or the in-cluster service account."""
+
+    def __init__(self, kubeconfig: str | None = None, context: str | None = None, in_cluster: bool = False,
+                 timeout: float = 10.0):
+        from kubernetes import client, config
+        from kubernetes.config.config_exception import ConfigException
+
+        configuration = client.Configuration()
+        try:
+            if in_cluster:
+                config.load_incluster_config(client_configuration=configuration)
+            else:
+                config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=configuration)
+        except (ConfigException, OSError, TypeError, ValueError) as exc:
+            where = "the in-cluster service account" if in_cluster else f"kubeconfig {kubeconfig or '(default)'}"
+            raise SourceError(SOURCE, f"cannot load {where}: {exc}") from None
+        configuration.retries = 0  # one cycle, one try: the next cycle is the retry
+        self._api = client.ApiClient(configuration)
+        self._timeout = timeout
+        self._resources: dict[str, dict[str, tuple[str, bool]]] = {}
+
+    def close(self) -> None:
+        self._api.close()
+
+    # ---------------------------------------------------------------- requests
+
+    def _get(self, path: str, query: list[tuple[str, str]] | None = None) -> dict[str, Any] | None:
+        """GET a path as JSON; None on 404; SourceError on anything else that is not 200."""
+        import urllib3
+
+        try:
+            method, url, headers, _, _ = self._api.param_serialize(
+                "GET", path, query_params=query or [], header_params={"Accept": "application/json"},
+                auth_settings=["BearerToken"])
+            response = self._api.call_api(method, url, header_params=headers, _request_timeout=self._timeout)
+            body = response.read() if hasattr(response, "read") else response.data
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise SourceError(SOURCE, f"API server unreachable: {_reason(exc)}") from None
+        status = response.status
+        if status == 404:
+            return None
+        if status != 200:
+            raise SourceError(SOURCE, _status_message(status, body))
+        try:
+            return json.loads(body)
+        except ValueError:
+            raise SourceError(SOURCE, f"API server answered {path} with something that is not JSON") from None
+
+    # ---------------------------------------------------------------- discovery
+
+    def _resource(self, api_version: str, kind: str) -> tuple[str, bool]:
+        """(plural, namespaced) of a kind, from API discovery of its group version."""
+        if api_version not in self._resources:
+            path = f"/api/{api_version}" if "/" not in api_version else f"/apis/{api_version}"
+            listing = self._get(path) or {}
+            self._resources[api_version] = {
+                r["kind"]: (r["name"], bool(r.get("namespaced")))
+                for r in listing.get("resources", []) if "/" not in r.get("name", "")
+            }
+        found = self._resources[api_version].get(kind)
+        if found is None:
+            raise SourceError(SOURCE, f"the API server does not serve {kind} in {api_version} (is its CRD installed?)")
+        return found
+
+    def _path(self, api_version: str, kind: str, namespace: str | None, name: str | None = None) -> str:
+        plural, namespaced = self._resource(api_version, kind)
+        base = f"/api/{api_version}" if "/" not in api_version else f"/apis/{api_version}"
+        if namespaced:
+            if not namespace:
+                raise SourceError(SOURCE, f"{kind}/{name} is namespaced but has no namespace")
+            base += f"/namespaces/{quote(namespace)}"
+        path = f"{base}/{plural}"
+        return f"{path}/{quote(name)}" if name else path
+
+    # ---------------------------------------------------------------- reads
+
+    def get(self, api_version: str, kind: str, name: str, namespace: str | None) -> dict[str, Any] | None:
+        """The live object, or None if the cluster does not have it."""
+        return self._get(self._path(api_version, kind, namespace, name))
+
+    def list_labelled(self, api_version: str, kind: str, namespace: str | None,
+                      labels: dict[str, str]) -> list[dict[str, Any]]:
+        """Objects of a kind that carry every given label.
+
+        The selector goes to the server and is applied again here, since a proxy
+        or an old aggregated API may ignore it; list items carry no kind, so it is set.
+        """
+        selector = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+        listing = self._get(self._path(api_version, kind, namespace), [("labelSelector", selector)]) or {}
+        items = []
+        for item in listing.get("items", []):
+            item_labels = (item.get("metadata") or {}).get("labels") or {}
+            if all(item_labels.get(k) == v for k, v in labels.items()):
+                items.append({"apiVersion": api_version, "kind": kind, **item})
+        return items
+
+
+def _reason(exc: Exception) -> str:
+    reason = getattr(exc, "reason", None) or exc
+    text = str(reason)
+    if "timed out" in text.lower() or "timeout" in type(reason).__name__.lower():
+        return "timed out"
+    return text.split(": ", 1)[-1][:200]
+
+
+def _status_message(status: int, body: bytes | str | None) -> str:
+    try:
+        detail = json.loads(body or b"{}").get("message", "")
+    except (ValueError, AttributeError):
+        detail = ""
+    meaning = {401: "unauthorized: the credentials were rejected",
+               403: "forbidden: the detector's account may not read this (check its RBAC)",
+               429: "throttled by the API server"}.get(status)
+    if meaning is None:
+        meaning = "API server error" if status >= 500 else "unexpected answer"
+    return f"{meaning} (HTTP {status}){': ' + detail[:200] if detail else ''}"

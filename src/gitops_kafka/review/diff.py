@@ -1,0 +1,239 @@
+"""The change between two builds of an overlay, object by object and field by field.
+
+Objects are matched by their identity (API group, kind, namespace, name). A Job
+whose name carries a content hash (`kafka-topics-49f9cc1c5f`) is a new object each
+time its content changes; a removed and an added object differing only in that
+hash are shown as one replaced object, so the reviewer reads what changed in it.
+Secret values are masked before anything is compared or kept: no format can show them.
+"""
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitops_kafka.review import objects as obj
+
+ADDED, REMOVED, CHANGED, REPLACED = "added", "removed", "changed", "replaced"
+MASK = "***"
+SECRET_FIELDS = ("data", "stringData")
+HASH_SUFFIX = re.compile(r"^(.*)-[0-9a-f]{10}$")
+LIST_KEYS = ("name", "containerPort", "mountPath", "devicePath", "ip", "topologyKey")
+
+
+class Absent:
+    """A field that one side does not have (distinct from an explicit null)."""
+
+    def __repr__(self) -> str:
+        return "(absent)"
+
+
+ABSENT = Absent()
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    path: str
+    before: Any
+    after: Any
+
+
+@dataclass
+class ObjectChange:
+    status: str
+    kind: str
+    name: str
+    namespace: str
+    api_version: str
+    before: dict | None = None
+    after: dict | None = None
+    fields: list[FieldChange] = field(default_factory=list)
+    previous_name: str | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+
+Key = tuple[str, str, str, str]
+
+
+def identity(o: dict) -> Key:
+    return (obj.group(o), o.get("kind", ""), obj.namespace(o), obj.name(o))
+
+
+def diff_objects(before: list[dict], after: list[dict]) -> list[ObjectChange]:
+    """Every added, removed, replaced and changed object, in a stable order (kind, namespace, name)."""
+    old = {identity(o): o for o in before}
+    new = {identity(o): o for o in after}
+    removed = [k for k in old if k not in new]
+    added = [k for k in new if k not in old]
+    pairs = [(k, k) for k in old if k in new]
+    for old_key, new_key in _hash_renames(removed, added):
+        removed.remove(old_key)
+        added.remove(new_key)
+        pairs.append((old_key, new_key))
+    changes = []
+    for old_key, new_key in pairs:
+        a, b = mask_secrets(old[old_key], new[new_key])
+        if a == b:
+            continue
+        status = CHANGED if old_key == new_key else REPLACED
+        changes.append(_change(status, b, a, b, field_changes(a, b),
+                               previous_name=obj.name(a) if status == REPLACED else None))
+    for key in removed:
+        a, _ = mask_secrets(old[key], None)
+        changes.append(_change(REMOVED, a, a, None))
+    for key in added:
+        _, b = mask_secrets(None, new[key])
+        changes.append(_change(ADDED, b, None, b))
+    return sorted(changes, key=lambda c: (c.kind, c.namespace, c.name))
+
+
+def _change(status: str, shown: dict, before, after, fields=(), previous_name=None) -> ObjectChange:
+    return ObjectChange(status, shown.get("kind", ""), obj.name(shown), obj.namespace(shown),
+                        shown.get("apiVersion", ""), before, after, list(fields), previous_name)
+
+
+def _hash_renames(removed: list[Key], added: list[Key]) -> list[tuple[Key, Key]]:
+    """Pairs (removed, added) whose names differ only in a trailing content hash; unambiguous ones only."""
+    def stem(key: Key):
+        match = HASH_SUFFIX.match(key[3])
+        return (*key[:3], match.group(1)) if match else None
+
+    old_stems, new_stems = {}, {}
+    for key in removed:
+        if stem(key):
+            old_stems.setdefault(stem(key), []).append(key)
+    for key in added:
+        if stem(key):
+            new_stems.setdefault(stem(key), []).append(key)
+    return [(old_stems[s][0], new_stems[s][0]) for s in old_stems
+            if s in new_stems and len(old_stems[s]) == 1 and len(new_stems[s]) == 1]
+
+
+def mask_secrets(before: dict | None, after: dict | None) -> tuple[dict | None, dict | None]:
+    """Copies with every Secret value replaced by a mask; a changed value reads `***` -> `*** (changed)`."""
+    def values(o: dict | None, section: str) -> dict:
+        if o is None or o.get("kind") != "Secret":
+            return {}
+        return o.get(section) or {}
+
+    out = []
+    for this, other, side in ((before, after, "before"), (after, before, "after")):
+        if this is None or this.get("kind") != "Secret":
+            out.append(this)
+            continue
+        masked = dict(this)
+        for section in SECRET_FIELDS:
+            if isinstance(this.get(section), dict):
+                theirs = values(other, section)
+                masked[section] = {k: f"{MASK} (changed)" if side == "after" and k in theirs and theirs[k] != v
+                                   else MASK for k, v in this[section].items()}
+        out.append(masked)
+    return out[0], out[1]
+
+
+def field_changes(before: Any, after: Any, path: str = "") -> list[FieldChange]:
+    """The leaves that differ, by path; lists of named items are matched by name, not position."""
+    if before == after:
+        return []
+    if isinstance(before, dict) and isinstance(after, dict):
+        out: list[FieldChange] = []
+        for key in [*before, *(k for k in after if k not in before)]:
+            out.extend(field_changes(before.get(key, ABSENT), after.get(key, ABSENT), _join(path, key)))
+        return out
+    if isinstance(before, list) and isinstance(after, list):
+        key = _list_key(before, after)
+        if key:
+            return _keyed_list_changes(before, after, key, path)
+        if len(before) == len(after):
+            out = []
+            for index, (a, b) in enumerate(zip(before, after)):
+                out.extend(field_changes(a, b, f"{path}[{index}]"))
+            return out
+    return [FieldChange(path or ".", before, after)]
+
+
+def _keyed_list_changes(before: list, after: list, key: str, path: str) -> list[FieldChange]:
+    old = {_item_key(i, key): i for i in before}
+    new = {_item_key(i, key): i for i in after}
+    out = []
+    for k in [*old, *(k for k in new if k not in old)]:
+        out.extend(field_changes(old.get(k, ABSENT), new.get(k, ABSENT), f"{path}[{key}={k}]"))
+    if not out:  # same items, another order
+        out.append(FieldChange(f"{path} (order)", list(old), list(new)))
+    return out
+
+
+def _list_key(before: list, after: list) -> str | None:
+    """The field that names the items of both lists, if every item has one, distinct within its list."""
+    sides = [before, after]
+    if not before + after or not all(isinstance(i, dict) for i in before + after):
+        return None
+    for key in ("metadata.name", *LIST_KEYS):
+        names = [[_item_key(i, key) for i in side] for side in sides]
+        if all(n is not None for side in names for n in side) and all(len(set(map(str, side))) == len(side) for side in names):
+            return key
+    return None
+
+
+def _item_key(item: dict, key: str):
+    if key == "metadata.name":
+        return (item.get("metadata") or {}).get("name") if isinstance(item.get("metadata"), dict) else None
+    return item.get(key)
+
+
+def _join(path: str, key: Any) -> str:
+    key = str(key)
+    if re.fullmatch(r"[A-Za-z0-9_-]+", key):
+        return f"{path}.{key}" if path else key
+    return f"{path}[{key!r}]" if path else f"[{key!r}]"
+
+
+# ---------------------------------------------------------------- two revisions of a repository
+
+@dataclass
+class EnvironmentDiff:
+    env: str
+    base: str
+    head: str
+    changes: list[ObjectChange]
+    risks: list  # list[risk.Risk], most severe first
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changes)
+
+
+def diff_revisions(repo_path, base: str, head: str | None, envs: list[str] | None) -> list[EnvironmentDiff]:
+    """Build each environment at both revisions with the real kustomize; diff and assess the objects.
+
+    envs None means every overlay present at either revision; an overlay present at
+    only one of them is wholly added or removed.
+    """
+    from gitops_kafka.errors import RevisionError
+    from gitops_kafka.gitrepo import GitRepo
+    from gitops_kafka.review import risk
+    from gitops_kafka.review.render import snapshot
+
+    def build(snap, env) -> list[dict]:
+        return obj.load(snap.build(env)) if snap.has_environment(env) else []
+
+    repo = GitRepo(repo_path)
+    out = []
+    with snapshot(repo, base) as old, snapshot(repo, head) as new, ThreadPoolExecutor(2) as pool:
+        names = envs or sorted(set(old.environments()) | set(new.environments()))
+        if not names:
+            raise RevisionError(f"no overlays/<env>/ at {old.short} or {new.short}")
+        for env in names:
+            if not old.has_environment(env) and not new.has_environment(env):
+                raise RevisionError(f"overlays/{env}/ exists at neither {old.short} nor {new.short}")
+        # kustomize runs in a child process: base and head build side by side.
+        builds = {(side, env): pool.submit(build, snap, env) for env in names for side, snap in (("old", old), ("new", new))}
+        for env in names:
+            before, after = builds[("old", env)].result(), builds[("new", env)].result()
+            out.append(EnvironmentDiff(env, old.short, new.short, diff_objects(before, after),
+                                       risk.assess(before, after)))
+    return out

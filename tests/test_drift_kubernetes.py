@@ -1,0 +1,168 @@
+"""Drift of live Kubernetes objects against git, through the official client and a kubeconfig,
+against an API server seeded as a real one answers after Argo CD applied the rendered overlay."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from gitops_kafka.drift.check import Target, run_check
+from gitops_kafka.drift.report import EXTRA, IN_SYNC, MISSING, MODIFIED
+from kube import as_applied
+
+
+def find(desired, kind, name=None):
+    return next(o for o in desired if o["kind"] == kind and (name is None or o["metadata"]["name"] == name))
+
+
+def drifted(report):
+    return {(o.kind, o.name): o for o in report.objects if o.state != IN_SYNC}
+
+
+def test_no_drift_when_nothing_was_changed_by_hand(target, desired):
+    report = run_check(target)
+    assert report.revision and len(report.revision) == 40
+    assert {(o.kind, o.name) for o in report.objects} == {(o["kind"], o["metadata"]["name"]) for o in desired}
+    assert drifted(report) == {}
+    kinds = {o.kind for o in report.objects}
+    assert {"Namespace", "ConfigMap", "Service", "StatefulSet", "PodDisruptionBudget", "Deployment", "Job"} <= kinds
+    assert all(o.health.status == "healthy" for o in report.objects), [(o.ref, o.health) for o in report.objects]
+
+
+def only(report, kind, name):
+    found = drifted(report)
+    assert list(found) == [(kind, name)], {k: (o.state, o.fields) for k, o in found.items()}
+    return found[(kind, name)]
+
+
+CONTAINER = 'k:{"name":"kafka"}'
+
+
+def test_image_edited(api, target, desired):
+    kafka = find(desired, "StatefulSet", "kafka")
+
+    def change(live):
+        live["spec"]["template"]["spec"]["containers"][0]["image"] = "confluentinc/cp-kafka:7.9.6"
+
+    api.edit(kafka, change, "kubectl-edit",
+             {"f:spec": {"f:template": {"f:spec": {"f:containers": {CONTAINER: {"f:image": {}}}}}}})
+    drift = only(run_check(target), "StatefulSet", "kafka")
+    assert drift.state == MODIFIED
+    [field] = drift.fields
+    assert field.path == "spec.template.spec.containers[kafka].image"
+    assert (field.desired, field.live) == ("confluentinc/cp-kafka:7.9.5", "confluentinc/cp-kafka:7.9.6")
+    assert (field.manager, field.time) == ("kubectl-edit", "2026-11-24T10:15:00Z")
+
+
+def test_replicas_scaled(api, target, desired):
+    def change(live):
+        live["spec"]["replicas"] = 5
+
+    api.edit(find(desired, "StatefulSet", "kafka-zookeeper"), change, "kubectl-scale", {"f:spec": {"f:replicas": {}}})
+    drift = only(run_check(target), "StatefulSet", "kafka-zookeeper")
+    [field] = drift.fields
+    assert (field.path, field.desired, field.live, field.manager) == ("spec.replicas", 3, 5, "kubectl-scale")
+
+
+def test_replicas_owned_by_an_autoscaler_are_not_drift(api, target, desired):
+    def change(live):
+        live["spec"]["replicas"] = 2
+
+    api.edit(find(desired, "Deployment"), change, "kube-controller-manager", {"f:spec": {"f:replicas": {}}})
+    assert drifted(run_check(target)) == {}
+
+
+def test_env_var_added(api, target, desired):
+    def change(live):
+        live["spec"]["template"]["spec"]["containers"][0]["env"].append({"name": "KAFKA_LOG4J_ROOT_LOGLEVEL",
+                                                                         "value": "DEBUG"})
+
+    api.edit(find(desired, "StatefulSet", "kafka"), change, "kubectl-set", {"f:spec": {"f:template": {"f:spec": {
+        "f:containers": {CONTAINER: {"f:env": {'k:{"name":"KAFKA_LOG4J_ROOT_LOGLEVEL"}': {
+            ".": {}, "f:name": {}, "f:value": {}}}}}}}}})
+    drift = only(run_check(target), "StatefulSet", "kafka")
+    [field] = drift.fields
+    assert field.path == "spec.template.spec.containers[kafka].env[KAFKA_LOG4J_ROOT_LOGLEVEL]"
+    assert field.desired is None and field.live == {"name": "KAFKA_LOG4J_ROOT_LOGLEVEL", "value": "DEBUG"}
+    assert field.manager == "kubectl-set"
+
+
+def test_label_added(api, target, desired):
+    def change(live):
+        live["metadata"]["labels"]["team"] = "payments"
+
+    api.edit(find(desired, "Service", "kafka"), change, "kubectl-label", {"f:metadata": {"f:labels": {"f:team": {}}}})
+    drift = only(run_check(target), "Service", "kafka")
+    [field] = drift.fields
+    assert (field.path, field.desired, field.live, field.manager) == ("metadata.labels.team", None, "payments",
+                                                                       "kubectl-label")
+
+
+def test_config_map_key_changed(api, target, desired):
+    scripts = find(desired, "ConfigMap", "kafka-zookeeper-scripts")
+
+    def change(live):
+        live["data"]["ready"] = "#!/usr/bin/env bash\nexit 0\n"
+
+    api.edit(scripts, change, "kubectl-edit", {"f:data": {"f:ready": {}}})
+    drift = only(run_check(target), "ConfigMap", scripts["metadata"]["name"])
+    [field] = drift.fields
+    assert field.path == "data.ready" and field.live == "#!/usr/bin/env bash\nexit 0\n"
+    assert field.desired == scripts["data"]["ready"] and field.manager == "kubectl-edit"
+
+
+def test_object_deleted(api, target, desired):
+    api.delete(find(desired, "PodDisruptionBudget", "kafka"))
+    drift = only(run_check(target), "PodDisruptionBudget", "kafka")
+    assert drift.state == MISSING and drift.fields == ()
+
+
+def test_extra_labelled_object(api, target, desired):
+    extra = copy.deepcopy(find(desired, "ConfigMap"))
+    extra["metadata"]["name"] = "left-over"
+    api.create(as_applied(extra))
+    drift = only(run_check(target), "ConfigMap", "left-over")
+    assert drift.state == EXTRA
+
+
+def test_unlabelled_objects_are_not_ours(api, target, desired):
+    other = copy.deepcopy(find(desired, "ConfigMap"))
+    other["metadata"] = {"name": "someone-elses", "namespace": "kafka-prod", "labels": {"app": "other"}}
+    api.create(as_applied(other))
+    assert drifted(run_check(target)) == {}
+
+
+def test_webhook_injected_sidecar_is_not_drift(api, target, desired):
+    """A mutating webhook's additions are attributed to the applier that sent the request."""
+    def change(live):
+        live["spec"]["template"]["spec"]["containers"].append({"name": "istio-proxy", "image": "istio/proxyv2:1.24.0"})
+        live["spec"]["template"]["metadata"].setdefault("annotations", {})["sidecar.istio.io/status"] = "{}"
+
+    api.edit(find(desired, "Deployment"), change, "argocd-controller", {"f:spec": {"f:template": {"f:spec": {
+        "f:containers": {'k:{"name":"istio-proxy"}': {".": {}, "f:name": {}, "f:image": {}}}}}}})
+    assert drifted(run_check(target)) == {}
+
+
+def test_ignore_rules_from_the_environment_file(gitops_repo, api, desired, tmp_path):
+    import subprocess
+
+    from gitops_kafka.generator import generate
+
+    prod = gitops_repo / "environments" / "prod.yaml"
+    original = prod.read_text()
+    prod.write_text(original + "detector:\n  ignore:\n    - {kind: StatefulSet, name: kafka, pointer: /spec/replicas}\n")
+    subprocess.run(["git", "-C", str(gitops_repo), "commit", "-qam", "ignore replicas"], check=True)
+    generate(gitops_repo, ["prod"])
+    try:
+        def change(live):
+            live["spec"]["replicas"] = 4
+
+        api.edit(find(desired, "StatefulSet", "kafka"), change, "kubectl-scale", {"f:spec": {"f:replicas": {}}})
+        api.edit(find(desired, "StatefulSet", "kafka-zookeeper"), change, "kubectl-scale", {"f:spec": {"f:replicas": {}}})
+        target = Target(env="prod", source=str(gitops_repo), branch="main", cache=tmp_path / "c",
+                        kubeconfig=str(api.kubeconfig), timeout=2.0)
+        assert list(drifted(run_check(target))) == [("StatefulSet", "kafka-zookeeper")]
+    finally:
+        prod.write_text(original)
+        subprocess.run(["git", "-C", str(gitops_repo), "commit", "-qam", "no ignore"], check=True)
+        generate(gitops_repo, ["prod"])
