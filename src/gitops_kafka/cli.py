@@ -153,13 +153,16 @@ def add_target_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--context", default=None, metavar="NAME", help="kubeconfig context (default: the current one)")
     command.add_argument("--in-cluster", action="store_true", help="use the pod's service account")
     command.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="per API request (default %(default)s)")
+    command.add_argument("--zookeeper", default=None, metavar="HOST:PORT,...[/CHROOT]",
+                         help="also check ZooKeeper and Kafka's metadata there (in the cluster: the declared "
+                              "members, checked by default; also $GITOPS_KAFKA_ZOOKEEPER)")
 
 
 def build_target(args: argparse.Namespace):
     from gitops_kafka.drift.check import default_target
 
     return default_target(args.env, args.repo, args.branch, args.cache, args.kubeconfig, args.context,
-                          args.in_cluster, args.timeout)
+                          args.in_cluster, args.timeout, args.zookeeper)
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -173,6 +176,9 @@ def run_check(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_dict(), indent=2, sort_keys=True, default=str))
     else:
         print(format_text(report), end="")
+    kafka = report.sections.get("kafka")
+    if kafka is not None and not kafka.metadata.readable:
+        return 2  # could not read ZooKeeper: that is an error, not a verdict
     return 1 if report.has_drift() else 0
 
 

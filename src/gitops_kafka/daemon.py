@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 
-from gitops_kafka.drift.check import Target, run_check
+from gitops_kafka.drift.check import Checker, Target
 from gitops_kafka.drift.report import DriftReport, SourceFailure
 from gitops_kafka.errors import GitopsKafkaError, SourceError
 
@@ -47,11 +47,12 @@ class State:
 
 class Daemon:
     def __init__(self, target: Target, interval: float | None = None, host: str = "127.0.0.1", port: int = 8080,
-                 check: Callable[[Target], DriftReport] = run_check):
+                 check: Callable[[Target], DriftReport] | None = None):
         self.target = target
         self.interval = interval
         self.state = State(target)
-        self._check = check
+        self._checker = Checker()
+        self._check = check or self._checker.run
         self._lock = threading.Lock()
         self._host, self._port = host, port
         self._server: ThreadingHTTPServer | None = None
@@ -73,6 +74,9 @@ class Daemon:
             state = self.state
             state.checks += 1
             if failure is None:
+                kafka = report.sections.get("kafka")
+                if kafka is not None and not kafka.metadata.readable:
+                    state.errors["zookeeper"] = state.errors.get("zookeeper", 0) + 1
                 state.report = state.last_good = report
                 state.last_ok, state.last_success = True, started
                 if self.interval is None:
@@ -119,6 +123,7 @@ class Daemon:
     def stop(self) -> None:
         if self._scheduler:
             self._scheduler.shutdown(wait=True)
+        self._checker.close()
         if self._server:
             self._server.shutdown()
             self._server.server_close()

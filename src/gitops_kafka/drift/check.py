@@ -39,10 +39,13 @@ class Target:
     context: str | None = None
     in_cluster: bool = False
     timeout: float = 10.0
+    zookeeper: str | None = None  # "host:port,...[/chroot]"; None: the members the environment declares
+    kafka: bool = False  # also check ZooKeeper health and Kafka's metadata
+
 
 
 def default_target(env: str, repo: str | None, branch: str | None, cache: Path | None, kubeconfig: str | None,
-                   context: str | None, in_cluster: bool, timeout: float) -> Target:
+                   context: str | None, in_cluster: bool, timeout: float, zookeeper: str | None = None) -> Target:
     """A Target from command-line choices; the defaults come from the current repository."""
     from gitops_kafka.config import load_environment
     from gitops_kafka.gitrepo import GitRepo
@@ -54,23 +57,65 @@ def default_target(env: str, repo: str | None, branch: str | None, cache: Path |
     if cache is None:
         cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "gitops-kafka" / \
             hashlib.sha256(f"{repo}#{branch}".encode()).hexdigest()[:16]
-    return Target(env, repo, branch, cache, kubeconfig, context, in_cluster, timeout)
+    # The declared members resolve only inside the cluster; elsewhere Kafka is checked when told where.
+    from gitops_kafka.drift.kafka_check import HOSTS_VARIABLE
+
+    kafka = in_cluster or bool(zookeeper) or bool(os.environ.get(HOSTS_VARIABLE))
+    return Target(env, repo, branch, cache, kubeconfig, context, in_cluster, timeout, zookeeper, kafka)
+
+
+class Checker:
+    """Runs checks of one target cycle after cycle, keeping what makes the next cycle cheap.
+
+    The Kafka monitor's ZooKeeper session and watches outlive a cycle, so that an
+    unchanged topic costs nothing; it is rebuilt when the environment file changes.
+    """
+
+    def __init__(self, cluster_factory: Callable[[Target], Any] | None = None):
+        self._cluster_factory = cluster_factory or connect
+        self._monitor = None
+
+    def run(self, target: Target) -> DriftReport:
+        """One check; raises SourceError naming the source (git, config, kustomize, kubernetes) that failed.
+
+        ZooKeeper and Kafka never raise here: what could not be read is reported as such.
+        """
+        started, clock = time.time(), time.perf_counter()
+        desired = load_desired(target.source, target.branch, target.env, target.cache)
+        sections = {"kafka": self._kafka(target, desired)} if target.kafka else {}
+        cluster = self._cluster_factory(target)
+        try:
+            objects = compare_cluster(desired, cluster)
+        finally:
+            close = getattr(cluster, "close", None)
+            if close:
+                close()
+        return DriftReport(environment=target.env, revision=desired.revision, started=started,
+                           duration=time.perf_counter() - clock, objects=tuple(objects), sections=sections,
+                           interval=parse_duration(desired.config.detector.interval))
+
+    def _kafka(self, target: Target, desired: Desired):
+        from gitops_kafka.drift import kafka_check
+
+        where = kafka_check.target(desired.config, target.zookeeper)
+        if self._monitor is None or self._monitor.config != desired.config or self._monitor.target != where:
+            self.close()
+            self._monitor = kafka_check.KafkaMonitor(desired.config, where, target.timeout)
+        return self._monitor.cycle()
+
+    def close(self) -> None:
+        if self._monitor is not None:
+            self._monitor.close()
+            self._monitor = None
 
 
 def run_check(target: Target, cluster_factory: Callable[[Target], Any] | None = None) -> DriftReport:
-    """Run one check; raises SourceError naming the source (git, config, kustomize, kubernetes) that failed."""
-    started, clock = time.time(), time.perf_counter()
-    desired = load_desired(target.source, target.branch, target.env, target.cache)
-    cluster = (cluster_factory or connect)(target)
+    """One check with nothing kept (the `check` command)."""
+    checker = Checker(cluster_factory)
     try:
-        objects = compare_cluster(desired, cluster)
+        return checker.run(target)
     finally:
-        close = getattr(cluster, "close", None)
-        if close:
-            close()
-    return DriftReport(environment=target.env, revision=desired.revision, started=started,
-                       duration=time.perf_counter() - clock, objects=tuple(objects),
-                       interval=parse_duration(desired.config.detector.interval))
+        checker.close()
 
 
 def connect(target: Target):

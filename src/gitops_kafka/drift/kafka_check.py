@@ -62,6 +62,9 @@ class KafkaCheck:
     def to_dict(self) -> dict[str, Any]:
         return {"in_sync": self.in_sync, "zookeeper": self.ensemble.to_dict(), "kafka": self.metadata.to_dict()}
 
+    def format_text(self) -> str:
+        return format_text(self)
+
     def metric_families(self, environment: str | None = None):
         """The section protocol of `metrics.ReportCollector`: this check's families, labelled by environment."""
         from gitops_kafka.drift.kafka_metrics import metric_families
