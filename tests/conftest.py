@@ -27,11 +27,9 @@ def git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    """A GitOps repository holding a copy of the shipped environment files, committed."""
-    root = tmp_path / "gitops"
-    root.mkdir()
+def new_gitops_repo(root: Path) -> Path:
+    """A git repository at root holding a copy of the shipped environment files, committed."""
+    root.mkdir(parents=True)
     git(root, "init", "--quiet", "--initial-branch=main")
     git(root, "config", "user.email", "test@gitops-kafka.invalid")
     git(root, "config", "user.name", "gitops-kafka tests")
@@ -39,6 +37,12 @@ def repo(tmp_path: Path) -> Path:
     git(root, "add", "environments")
     git(root, "commit", "--quiet", "-m", "environments")
     return root
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A GitOps repository holding a copy of the shipped environment files, committed."""
+    return new_gitops_repo(tmp_path / "gitops")
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

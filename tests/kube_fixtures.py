@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import PROJECT, load_documents
+from conftest import load_documents
 from gitops_kafka import kustomize
 from gitops_kafka.drift.check import Target
 from kube import KubeAPI, as_applied
@@ -12,19 +12,10 @@ from kube import KubeAPI, as_applied
 @pytest.fixture(scope="session")
 def gitops_repo(tmp_path_factory):
     """A GitOps repository with every shipped environment generated and committed."""
-    import shutil
-    import subprocess
-
+    from conftest import new_gitops_repo
     from gitops_kafka.generator import generate
 
-    root = tmp_path_factory.mktemp("gitops") / "repo"
-    root.mkdir()
-    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
-    for key, value in (("user.email", "t@gitops-kafka.invalid"), ("user.name", "tests")):
-        subprocess.run(["git", "-C", str(root), "config", key, value], check=True)
-    shutil.copytree(PROJECT / "environments", root / "environments")
-    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
-    subprocess.run(["git", "-C", str(root), "commit", "-qm", "environments"], check=True)
+    root = new_gitops_repo(tmp_path_factory.mktemp("gitops") / "repo")
     generate(root, None)
     return root
 

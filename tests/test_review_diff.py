@@ -30,18 +30,9 @@ def generate(repo, *args):
 @pytest.fixture(scope="module")
 def history(tmp_path_factory):
     """main: the shipped environments generated; branch pr: a risky prod change; branch secret: a hand-made Secret."""
-    import shutil
+    from conftest import new_gitops_repo
 
-    from conftest import ENVIRONMENTS
-
-    root = tmp_path_factory.mktemp("history") / "gitops"
-    root.mkdir()
-    git(root, "init", "--quiet", "--initial-branch=main")
-    git(root, "config", "user.email", "test@gitops-kafka.invalid")
-    git(root, "config", "user.name", "gitops-kafka tests")
-    shutil.copytree(ENVIRONMENTS, root / "environments")
-    git(root, "add", "environments")
-    git(root, "commit", "--quiet", "-m", "environments")
+    root = new_gitops_repo(tmp_path_factory.mktemp("history") / "gitops")
     generate(root, "--all")
 
     git(root, "checkout", "--quiet", "-b", "pr")
