@@ -9,24 +9,16 @@ interleaved in the same run, in a temporary clone where the head commit changes 
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT / "src"))
+sys.path[:0] = [str(PROJECT / "src"), str(Path(__file__).resolve().parent)]
 
 from gitops_kafka.kustomize import kubectl_path  # noqa: E402
-
-
-def timed(commands: list[list[str]], cwd: Path) -> float:
-    start = time.perf_counter()
-    for command in commands:
-        subprocess.run(command, cwd=cwd, capture_output=True)
-    return time.perf_counter() - start
+from interleaved import compare, report  # noqa: E402
 
 
 def main() -> None:
@@ -43,16 +35,9 @@ def main() -> None:
         subprocess.run(["git", "commit", "--quiet", "-am", "bench"], cwd=clone, capture_output=True)
         diff = [[sys.executable, "-m", "gitops_kafka", "diff", "--env", "prod", "--base", "HEAD~1", "--head", "HEAD"]]
         build = [[str(kubectl_path()), "kustomize", "overlays/prod"]] * 2
-        timed(diff, clone), timed(build, clone)  # warm the page cache for both
-        ours, theirs = [], []
-        for _ in range(args.runs):
-            ours.append(timed(diff, clone))
-            theirs.append(timed(build, clone))
-    d, k = statistics.median(ours), statistics.median(theirs)
-    print(f"runs: {args.runs} each, interleaved")
-    print(f"gitops-kafka diff --env prod HEAD~1..HEAD      median {d * 1000:8.1f} ms  (min {min(ours) * 1000:.1f})")
-    print(f"2 x kubectl kustomize overlays/prod (baseline) median {k * 1000:8.1f} ms  (min {min(theirs) * 1000:.1f})")
-    print(f"ratio diff / two kustomize builds: {d / k:.2f}x")
+        ours, theirs = compare(diff, build, clone, args.runs, ours_ok=(0, 1))  # 1: the diff found the change
+    report("gitops-kafka diff --env prod HEAD~1..HEAD", "2 x kubectl kustomize overlays/prod (baseline)",
+           ours, theirs, "diff / two kustomize builds")
 
 
 if __name__ == "__main__":

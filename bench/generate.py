@@ -9,23 +9,16 @@ Runs in a temporary clone, so this repository is never written.
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT / "src"))
+sys.path[:0] = [str(PROJECT / "src"), str(Path(__file__).resolve().parent)]
 
 from gitops_kafka.kustomize import kubectl_path  # noqa: E402
-
-
-def timed(command: list[str], cwd: Path) -> float:
-    start = time.perf_counter()
-    subprocess.run(command, cwd=cwd, check=True, capture_output=True)
-    return time.perf_counter() - start
+from interleaved import compare, report  # noqa: E402
 
 
 def main() -> None:
@@ -35,18 +28,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         clone = Path(tmp) / "repo"
         subprocess.run(["git", "clone", "--quiet", str(PROJECT), str(clone)], check=True)
-        generate = [sys.executable, "-m", "gitops_kafka", "generate", "--env", "prod", "--no-commit"]
-        build = [str(kubectl_path()), "kustomize", "overlays/prod"]
-        timed(generate, clone), timed(build, clone)  # warm the page cache for both
-        ours, theirs = [], []
-        for _ in range(args.runs):
-            ours.append(timed(generate, clone))
-            theirs.append(timed(build, clone))
-    g, k = statistics.median(ours), statistics.median(theirs)
-    print(f"runs: {args.runs} each, interleaved")
-    print(f"gitops-kafka generate --env prod --no-commit  median {g * 1000:8.1f} ms  (min {min(ours) * 1000:.1f})")
-    print(f"kubectl kustomize overlays/prod (baseline)    median {k * 1000:8.1f} ms  (min {min(theirs) * 1000:.1f})")
-    print(f"ratio generate / kustomize build: {g / k:.2f}x")
+        generate = [[sys.executable, "-m", "gitops_kafka", "generate", "--env", "prod", "--no-commit"]]
+        build = [[str(kubectl_path()), "kustomize", "overlays/prod"]]
+        ours, theirs = compare(generate, build, clone, args.runs)
+    report("gitops-kafka generate --env prod --no-commit", "kubectl kustomize overlays/prod (baseline)",
+           ours, theirs, "generate / kustomize build")
 
 
 if __name__ == "__main__":
