@@ -56,7 +56,7 @@ def compare_object(desired: dict[str, Any], live: dict[str, Any] | None,
     kind, name = desired.get("kind", ""), desired.get("metadata", {}).get("name", "")
     rules = [r for r in ignore if r.kind in ("*", kind) and r.name in ("*", name)]
     wanted, actual = prepare(comparable(desired)), prepare(comparable(live))
-    shown_wanted, shown_actual = prepare(comparable(desired), False), prepare(comparable(live), False)
+    shown = _Shown(desired, live)  # values as written, built only when something is reported
     owners = managed_paths(live)
     replica_owner = next((m for p, (m, _) in owners.items() if p == ("spec", "replicas") and m in REPLICA_CONTROLLERS), None)
     fields: list[FieldDrift] = []
@@ -64,13 +64,13 @@ def compare_object(desired: dict[str, Any], live: dict[str, Any] | None,
         if replica_owner and path == ("spec", "replicas"):
             continue  # scaled by an autoscaler: the controller owns it now
         manager, time = owners.get(path, owners.get(_owning_prefix(path, owners), (None, None)))
-        want, have = _lookup(shown_wanted, path), _lookup(shown_actual, path)
+        want, have = _lookup(shown.desired, path), _lookup(shown.live, path)
         fields.append(FieldDrift(format_path(path), want, None if have is _ABSENT else have, manager, time))
     declared = {f.path for f in fields}
     for path, (manager, time) in sorted(owners.items()):
         if not HUMAN_MANAGERS.match(manager) or _declared(wanted, path) or format_path(path) in declared:
             continue
-        value = _lookup(shown_actual, path)
+        value = _lookup(shown.live, path)
         if value is _ABSENT or _under_ignored_metadata(path):
             continue
         fields.append(FieldDrift(format_path(path), None, value, manager, time))
@@ -78,6 +78,18 @@ def compare_object(desired: dict[str, Any], live: dict[str, Any] | None,
               if not any(rule.matches(kind, name, path) for rule in rules)]
     fields = [mask(kind, f) for f in fields]
     return (MODIFIED if fields else IN_SYNC), tuple(fields)
+
+
+class _Shown:
+    """Desired and live in report form (structure normalized, scalars as written), made on first use."""
+
+    def __init__(self, desired: dict[str, Any], live: dict[str, Any]):
+        self._objects = {"desired": desired, "live": live}
+
+    def __getattr__(self, side: str) -> Any:
+        value = prepare(comparable(self._objects[side]), False)
+        setattr(self, side, value)
+        return value
 
 
 def comparable(obj: dict[str, Any]) -> dict[str, Any]:
