@@ -129,7 +129,10 @@ class Daemon:
             self._server.server_close()
 
     def serve_forever(self) -> None:
+        from gitops_kafka.mask import mask_logs
+
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        mask_logs()
         self.start()
         log.info("serving on %s:%s, checking %s of %s", self._host, self._port, self.target.env,
                  self.target.source)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 from gitops_kafka.errors import GitError, RevisionError
@@ -128,8 +127,10 @@ class GitRepo:
 
 
 def redact(url: str) -> str:
-    """A git URL without the credentials it may carry (https://user:token@host/...)."""
-    return re.sub(r"(//)[^@/]+@", r"\1***@", url)
+    """A git URL (or git's message) without the credentials it may carry (https://user:token@host/...)."""
+    from gitops_kafka.mask import mask_text
+
+    return mask_text(url)
 
 
 def checkout_branch(source: str, branch: str, cache: Path, timeout: float = 120.0) -> tuple[str, Path]:
