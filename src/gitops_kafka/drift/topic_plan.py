@@ -38,7 +38,7 @@ def plan(snapshot: km.Snapshot, config: EnvironmentConfig, bootstrap: str | None
     configs_cmd = ("kafka-configs", "--bootstrap-server", bootstrap, "--alter", "--entity-type", "topics")
     steps: list[Step] = []
     for topic in config.topics:
-        name, live = topic.name, snapshot.topics.get(topic.name)
+        name, live = topic.name, snapshot.assignment(topic.name)
         if name in snapshot.pending_deletion:
             steps.append(Step("note", name, f"{name} is being deleted; plan again once the deletion completes"))
             continue
@@ -60,7 +60,7 @@ def plan(snapshot: km.Snapshot, config: EnvironmentConfig, bootstrap: str | None
             steps.append(Step("note", name, f"{name} has {current} partitions, git declares {topic.partitions}: "
                                             "Kafka cannot remove partitions; change git or recreate the topic"))
         factor = live.replication_factor()
-        if factor != topic.replication_factor and not (live.adding or live.removing):
+        if factor != topic.replication_factor and not live.reassigning:
             steps.append(Step("note", name, f"{name} has replication factor {factor if factor is not None else 'mixed'}, "
                                             f"git declares {topic.replication_factor}: that takes a partition "
                                             "reassignment (kafka-reassign-partitions)"))

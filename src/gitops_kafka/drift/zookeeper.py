@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-import warnings
 from collections import deque
 from collections.abc import Callable, Iterable
 
@@ -53,17 +52,18 @@ def four_letter_word(address: str, word: str, timeout: float = 2.0) -> str:
 
 
 class Session:
-    """One ZooKeeper session that reconnects by itself, optionally under a chroot.
+    """One ZooKeeper session that reconnects by itself, at the ensemble's root.
+
+    No chroot here: the reader reads Kafka's znodes under Kafka's chroot and Kafka Manager's
+    where CMAK keeps them, outside it, through the one session.
 
     `on_change(path)` is called (from kazoo's thread) when a watched znode or child list
     changes; `on_change(None)` when every watch may have been lost (the session
     expired, or the connection was suspended), so the caller must read everything again.
     """
 
-    def __init__(self, hosts: str, chroot: str | None = None, timeout: float = 10.0,
-                 on_change: Callable[[str | None], None] | None = None):
+    def __init__(self, hosts: str, timeout: float = 10.0, on_change: Callable[[str | None], None] | None = None):
         self.hosts = hosts
-        self.chroot = chroot or None
         self.timeout = timeout
         self._on_change = on_change or (lambda path: None)
         self._client: KazooClient | None = None
@@ -76,14 +76,12 @@ class Session:
         with self._lock:
             if self._client is None:
                 self._client = KazooClient(
-                    hosts=self.hosts + (self.chroot or ""), timeout=self.timeout,
+                    hosts=self.hosts, timeout=self.timeout,
                     connection_retry=KazooRetry(max_tries=-1, delay=0.1, max_delay=2),
                     logger=log)
                 self._client.add_listener(self._state_changed)
                 try:
-                    with warnings.catch_warnings():  # a missing chroot is reported by the reader, as a finding
-                        warnings.simplefilter("ignore", UserWarning)
-                        self._client.start(timeout=self.timeout)
+                    self._client.start(timeout=self.timeout)
                 except (KazooTimeoutError, KazooException) as exc:
                     self._discard()
                     raise SourceError(SOURCE, f"cannot connect to {self.hosts}: {exc or 'timed out'}") from None
