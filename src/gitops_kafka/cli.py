@@ -109,7 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
         "plan", help="print the Kafka commands that would make the topics match git (never a delete)",
         description="Read the topics from ZooKeeper and print what it would take to make them match "
                     "environments/<env>.yaml, as kafka-topics / kafka-configs commands. Nothing is run. "
-                    "Exit 0 nothing to do, 1 something to do, 2 error.")
+                    "Exit 0 nothing to do (or only to wait for a deletion), 1 something to do (a command, or a "
+                    "note on what no command can do), 2 error or a topic that cannot be read.")
     _kafka_source_arguments(plan)
     plan.add_argument("--bootstrap-server", metavar="HOST:PORT",
                       help="the bootstrap server in the printed commands (default: the cluster's Service)")
@@ -286,15 +287,17 @@ def run_topics_plan(args: argparse.Namespace) -> int:
     where = kafka_check.target(config, args.zookeeper)
     snapshot = kafka_reader.read_once(where.hosts, where.chroot, config.cluster_name, args.timeout)
     steps = topic_plan.plan(snapshot, config, args.bootstrap_server)
+    code = topic_plan.outcome(steps)
     if args.format == "json":
         print(json.dumps([s.to_dict() for s in steps], indent=2))
-    elif not steps:
-        print(f"nothing to do: Kafka's topics match environments/{args.env}.yaml")
+    elif code == 0:
+        print(f"nothing to do: Kafka's topics match environments/{args.env}.yaml"
+              + (" (once what is in progress completes)" if steps else ""))
     for step in steps if args.format == "text" else ():
         print(f"# {step.description}")
         if step.command:
             print(step.shell())
-    return 1 if steps else 0
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
