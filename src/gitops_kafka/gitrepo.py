@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from gitops_kafka.errors import GitError, RevisionError
+from gitops_kafka.errors import GitError, RepositoryError, RevisionError
 
 SYMLINK_MODE = 0o120000
 EXECUTABLE_MODE = 0o100755
@@ -19,7 +19,7 @@ class GitRepo:
         try:
             self._repo = git.Repo(path, search_parent_directories=True)
         except (git.exc.InvalidGitRepositoryError, git.exc.NoSuchPathError):
-            raise GitError(f"{path} is not inside a git repository (run 'git init' there, or pass --repo)") from None
+            raise RepositoryError(f"{path} is not inside a git repository (run 'git init' there, or pass --repo)") from None
         if self._repo.bare:
             raise GitError(f"{path} is a bare repository; generate needs a working tree")
         self._git_exc = git.exc
