@@ -14,15 +14,15 @@ STAMP = ".gitops-kafka-version"
 PREFIX = "gitops-kafka "
 
 
-def stamp_text(version: str = __version__) -> str:
+def stamp_text(version: str) -> str:
     return (f"# The gitops-kafka version that generated this directory; generate rewrites it.\n"
             f"{PREFIX}{version}\n")
 
 
-def add_stamps(tree: Tree, version: str = __version__) -> None:
-    """Put a stamp in every directory the tree owns."""
+def add_stamps(tree: Tree, version: str | None = None) -> None:
+    """Put a stamp naming version (default: this package's) in every directory the tree owns."""
     for directory in tree.owned:
-        tree.add(f"{directory}/{STAMP}", stamp_text(version))
+        tree.add(f"{directory}/{STAMP}", stamp_text(version or __version__))
 
 
 def read_version(text: str | None) -> str | None:

@@ -13,10 +13,10 @@ SUMMARY = ("gitops-kafka: ZooKeeper-mode Kafka on Kubernetes, the GitOps way. En
            "diff and validation; a drift detector compares the cluster and ZooKeeper with git.")
 
 OVERVIEW = """\
-start a repository:      gitops-kafka init --tool argocd --env staging --env prod
-change and review:       gitops-kafka generate --env prod --branch kafka/more-partitions
-                         gitops-kafka diff --env prod --base main --head kafka/more-partitions
-compare with the cluster: gitops-kafka check --env prod
+start a repository:        gitops-kafka init --tool argocd --env staging --env prod
+change and review:         gitops-kafka generate --env prod --branch kafka/more-partitions
+                           gitops-kafka diff --env prod --base main --head kafka/more-partitions
+compare with the cluster:  gitops-kafka check --env prod
 
 `gitops-kafka COMMAND --help` explains each command, its exit codes and examples.
 Exit codes: 0 done or in sync, 1 found something (a difference, drift, findings),
@@ -75,7 +75,7 @@ GUIDE: dict[str, tuple[str, str]] = {
 def epilog(command: str) -> str:
     exits, examples = GUIDE[command]
     indented = "\n".join(f"  {line}" for line in examples.splitlines())
-    return f"exit codes: {exits}\n\nexamples:\n{indented}"
+    return textwrap.fill(f"exit codes: {exits}", width=88, subsequent_indent="  ") + f"\n\nexamples:\n{indented}"
 
 
 def explain(parser: argparse.ArgumentParser, prefix: str = "") -> None:
