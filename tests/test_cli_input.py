@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import socket
+import subprocess
 
 import pytest
 
@@ -30,7 +31,9 @@ def files(tmp_path_factory, gitops_repo):
     busy = socket.socket()
     busy.bind(("127.0.0.1", 0))
     busy.listen(1)
-    yield {"repo": str(gitops_repo), "cache": str(root / "cache"), "kubeconfig": str(root / "kubeconfig"),
+    (root / "empty").mkdir()
+    subprocess.run(["git", "init", "-q", str(root / "empty")], check=True)
+    yield {"repo": str(gitops_repo), "empty": str(root / "empty"), "cache": str(root / "cache"), "kubeconfig": str(root / "kubeconfig"),
            "malformed": str(root / "malformed-kubeconfig"), "busy": f"127.0.0.1:{busy.getsockname()[1]}"}
     busy.close()
 
@@ -40,6 +43,7 @@ def base(command: str, f: dict) -> list[str]:
     target = ["--env", "prod", "--repo", f["repo"], "--branch", "main", "--cache", f["cache"],
               "--kubeconfig", f["kubeconfig"], "--timeout", "1"]
     return {
+        "init": ["init", "--repo", f["empty"]],
         "generate": ["generate", "--env", "prod", "--check", "--repo", f["repo"]],
         "render": ["render", "--env", "prod", "--repo", f["repo"]],
         "diff": ["diff", "--env", "prod", "--base", "HEAD", "--repo", f["repo"]],
@@ -54,6 +58,8 @@ def base(command: str, f: dict) -> list[str]:
 
 # (command, option, bad value: a string, or a key of `files`, as "{key}")
 CASES = [
+    ("init", "--tool", "jenkins"), ("init", "--env", "Prod_1"), ("init", "--repo-url", "not a url"),
+    ("init", "--repo", MISSING_DIR),
     ("generate", "--env", "nope"), ("generate", "--repo", MISSING_DIR), ("generate", "--branch", "bad..name"),
     ("render", "--env", "nope"), ("render", "--ref", "no-such-revision"), ("render", "--repo", MISSING_DIR),
     ("diff", "--env", "nope"), ("diff", "--base", "no-such-revision"), ("diff", "--head", "no-such-revision"),
