@@ -1,9 +1,11 @@
 """The drift detector's own deployment: Deployment, ServiceAccount, read-only RBAC, Service, ServiceMonitor.
 
 Its permissions are get, list and watch only, on just the kinds the overlay
-declares and the claims its StatefulSets use; reading the Namespace needs a
-cluster-scoped grant, limited by resourceNames to the environment's own
-namespace (that pair lives in the overlay, beside the Namespace).
+declares and the claims its StatefulSets use. The overlay also declares three
+cluster-scoped objects the detector compares by name: the environment's
+Namespace and this ClusterRole/ClusterRoleBinding pair itself. Reading them
+needs a cluster-scoped grant, limited to `get` and by resourceNames to exactly
+those names (the pair lives in the overlay, beside the Namespace).
 """
 from __future__ import annotations
 
@@ -55,7 +57,7 @@ def render(config: EnvironmentConfig) -> list[dict[str, Any]]:
 
 
 def namespace_access(config: EnvironmentConfig) -> list[dict[str, Any]]:
-    """The cluster-scoped grant to read the environment's Namespace object, and nothing else."""
+    """The cluster-scoped grant to read the environment's Namespace and this pair by name, and nothing else."""
     if not config.detector.enabled:
         return []
     name = f"gitops-kafka-{config.namespace}-{NAME}"
@@ -63,7 +65,9 @@ def namespace_access(config: EnvironmentConfig) -> list[dict[str, Any]]:
     return [
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": common.metadata(name, labels),
          "rules": [{"apiGroups": [""], "resources": ["namespaces"], "resourceNames": [config.namespace],
-                    "verbs": ["get"]}]},
+                    "verbs": ["get"]},
+                   {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles", "clusterrolebindings"],
+                    "resourceNames": [name], "verbs": ["get"]}]},
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
          "metadata": common.metadata(name, labels),
          "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name},
