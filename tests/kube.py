@@ -335,7 +335,8 @@ class FaultProxy:
     unless told to fail.
 
     mode: None (pass), an HTTP status (401, 403, 500, 503...), "slow" (answer after
-    the client's timeout), "down" (drop every connection, as an unreachable server).
+    the client's timeout), "down" (drop every connection, as an unreachable server);
+    `answers` replaces the body of one path (malformed answers).
     Every request is checked as the API server would: the bearer token must be the
     detector's (else 401), and RBAC must allow it (else 403, see Authorizer).
     """
@@ -346,6 +347,7 @@ class FaultProxy:
         self.mode: int | str | None = None
         self.requests = 0
         self.forbidden: list[str] = []
+        self.answers: dict[str, bytes] = {}  # path -> body answered with 200 instead of the API's
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -373,6 +375,8 @@ class FaultProxy:
                 if refusal is not None:
                     proxy.forbidden.append(refusal["message"])
                     return self._answer(403, json.dumps(refusal).encode())
+                if path in proxy.answers:  # a malformed or surprising answer, for the fault tests
+                    return self._answer(200, proxy.answers[path])
                 try:
                     with urllib.request.urlopen(proxy.target + self.path, timeout=10) as response:
                         return self._answer(response.status, response.read())

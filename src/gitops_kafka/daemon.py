@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 
-from gitops_kafka.drift.check import Checker, Target
+from gitops_kafka.drift.check import INTERNAL, Checker, Target, describe_unexpected
 from gitops_kafka.drift.report import DriftReport, SourceFailure
 from gitops_kafka.errors import GitopsKafkaError, SourceError
+from gitops_kafka.metrics import SOURCES
 
 log = logging.getLogger("gitops_kafka.daemon")
 DEFAULT_INTERVAL = 60.0
@@ -70,6 +71,11 @@ class Daemon:
             failure = SourceFailure(exc.source, str(exc).removeprefix(f"{exc.source}: "))
         except GitopsKafkaError as exc:
             failure = SourceFailure("config", str(exc))
+        except Exception as exc:  # noqa: BLE001 - a failed check, never a stopped daemon
+            log.debug("unexpected failure in the check", exc_info=True)
+            failure = SourceFailure(INTERNAL, describe_unexpected(exc))
+        if failure is not None and failure.source not in SOURCES:
+            failure = SourceFailure(INTERNAL, f"{failure.source}: {failure.message}")  # keep the label set bounded
         with self._lock:
             state = self.state
             state.checks += 1
@@ -110,11 +116,14 @@ class Daemon:
         self._scheduler.start()
 
     def _tick(self) -> None:
-        self.run_once()
-        if self._scheduler.get_job("check") is None:
-            interval = self.interval or DEFAULT_INTERVAL
-            self._scheduler.add_job(self.run_once, "interval", seconds=interval, id="check",
-                                    misfire_grace_time=max(1, int(interval)))
+        """The first check, then the schedule: scheduled whatever the first check did."""
+        try:
+            self.run_once()
+        finally:
+            if self._scheduler.get_job("check") is None:
+                interval = self.interval or DEFAULT_INTERVAL
+                self._scheduler.add_job(self.run_once, "interval", seconds=interval, id="check",
+                                        misfire_grace_time=max(1, int(interval)))
 
     @property
     def port(self) -> int:

@@ -17,12 +17,14 @@ from gitops_kafka.drift import health as health_checks
 from gitops_kafka.drift.compare import IgnoreRule, compare_object
 from gitops_kafka.drift.desired import Desired, load_desired
 from gitops_kafka.drift.report import EXTRA, DriftReport, ObjectDrift
+from gitops_kafka.errors import GitopsKafkaError, SourceError
 from gitops_kafka.quantity import parse_duration
 from gitops_kafka.render.common import ENVIRONMENT_LABEL, MANAGED_BY, MANAGED_LABEL
 
 # Kinds searched for labelled objects git no longer declares, besides the kinds it declares.
 EXTRA_KINDS = (("v1", "ConfigMap"), ("v1", "Service"), ("apps/v1", "StatefulSet"), ("apps/v1", "Deployment"),
                ("batch/v1", "Job"), ("policy/v1", "PodDisruptionBudget"))
+INTERNAL = "internal"  # the source of a failure that is the detector's own (a bug), not an outside system's
 CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
                   "PersistentVolume", "StorageClass", "PriorityClass"}
 
@@ -79,7 +81,17 @@ class Checker:
         """One check; raises SourceError naming the source (git, config, kustomize, kubernetes) that failed.
 
         ZooKeeper and Kafka never raise here: what could not be read is reported as such.
+        Anything unexpected (a bug, an answer no one foresaw, a RecursionError) is
+        a failed check too, of source `internal`, with a one-line message.
         """
+        try:
+            return self._run(target)
+        except GitopsKafkaError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the check's contract: it completes or names what failed
+            raise SourceError(INTERNAL, describe_unexpected(exc)) from exc
+
+    def _run(self, target: Target) -> DriftReport:
         started, clock = time.time(), time.perf_counter()
         desired = load_desired(target.source, target.branch, target.env, target.cache)
         sections = {"kafka": self._kafka(target, desired)} if target.kafka else {}
@@ -107,6 +119,12 @@ class Checker:
         if self._monitor is not None:
             self._monitor.close()
             self._monitor = None
+
+
+def describe_unexpected(exc: BaseException) -> str:
+    """One line for an exception no one foresaw: its type and the first line of its text."""
+    text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+    return f"unexpected {type(exc).__name__}{': ' + text if text else ''} (a bug: please report it)"
 
 
 def run_check(target: Target, cluster_factory: Callable[[Target], Any] | None = None) -> DriftReport:
