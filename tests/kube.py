@@ -436,6 +436,7 @@ class KubeAPI:
             raise RuntimeError("kmock did not start")
         self.port = self._state["port"]
         self.emulator = self._state["emulator"]
+        self._cluster_scoped: dict[str, dict] = {}
         self.authorizer = Authorizer(rbac)
         self.proxy = FaultProxy(self.port, self.authorizer)
         self.kubeconfig = directory / "kubeconfig"
@@ -472,7 +473,10 @@ class KubeAPI:
     def create(self, live: dict) -> None:
         """Store an object exactly as given (it should already look like an API server's answer)."""
         if live["kind"] in CLUSTER_SCOPED:  # kmock cannot store these: answer their GET instead
-            self.emulator[f"get {self._collection(live)}/{live['metadata']['name']}"] << live
+            path = f"{self._collection(live)}/{live['metadata']['name']}"
+            if path not in self._cluster_scoped:
+                self.emulator[f"get {path}"] << (lambda: self._cluster_scoped[path])
+            self._cluster_scoped[path] = live
             return
         self._request("POST", self._collection(live), live)
 
@@ -483,11 +487,14 @@ class KubeAPI:
         self._request("DELETE", f"{self._collection(obj)}/{obj['metadata']['name']}")
 
     def replace(self, live: dict) -> None:
-        self.delete(live)
+        if live["kind"] not in CLUSTER_SCOPED:
+            self.delete(live)
         self.create(live)
 
-    def edit(self, obj: dict, change, manager: str, fields: dict, when: str = "2026-11-24T10:15:00Z") -> dict:
-        """A hand change: `change(live)` mutates the object; managedFields record `manager` owning `fields`."""
+    def edit(self, obj: dict, change, manager: str, fields: dict, when: str = "2026-11-24T10:15:00Z",
+             subresource: str | None = None) -> dict:
+        """A hand change: `change(live)` mutates the object; managedFields record `manager` owning `fields`
+        (through `subresource`, such as `scale`, when the change went through one)."""
         live = self.read(obj)
         change(live)
         live["metadata"]["resourceVersion"] = str(int(live["metadata"]["resourceVersion"]) + 1)
@@ -495,6 +502,6 @@ class KubeAPI:
             live["metadata"]["generation"] += 1
         live["metadata"]["managedFields"].append({
             "manager": manager, "operation": "Update", "apiVersion": live["apiVersion"], "time": when,
-            "fieldsType": "FieldsV1", "fieldsV1": fields})
+            "fieldsType": "FieldsV1", "fieldsV1": fields, **({"subresource": subresource} if subresource else {})})
         self.replace(live)
         return live

@@ -147,6 +147,7 @@ def compare_cluster(desired: Desired, cluster) -> list[ObjectDrift]:
     config = desired.config
     rules = [IgnoreRule.parse(r.kind, r.name, r.pointer) for r in config.detector.ignore]
     listed = list_managed(desired, cluster)
+    tracking = tracking_labels(config)
     results, declared = [], set()
     for obj in desired.objects:
         meta = obj.get("metadata", {})
@@ -155,13 +156,21 @@ def compare_cluster(desired: Desired, cluster) -> list[ObjectDrift]:
         live = listed.get((obj["apiVersion"], obj["kind"]), {}).get(meta["name"])
         if live is None:  # not labelled as ours (any more), or cluster-scoped: ask for it by name
             live = cluster.get(obj["apiVersion"], obj["kind"], meta["name"], namespace)
-        state, fields = compare_object(obj, live, rules)
+        state, fields = compare_object(obj, live, rules, tracking)
         health = health_checks.health(live)
         if live is not None and obj["kind"] == "StatefulSet":
             health = health_checks.worst([health, *volume_health(cluster, live, namespace)])
         results.append(ObjectDrift(obj["apiVersion"], obj["kind"], meta["name"], namespace, state, fields, health))
     results.extend(find_extras(desired, listed, declared))
     return results
+
+
+def tracking_labels(config) -> dict[str, str]:
+    """The label Argo CD's label tracking (its 2.x default) writes on every object: the instance label,
+    set to the Application's name. Flux's labels and Argo CD's annotation are dropped by name in compare."""
+    from gitops_kafka.render.gitops import sync_name
+
+    return {} if config.gitops.tool == "flux" else {"app.kubernetes.io/instance": sync_name(config)}
 
 
 def list_managed(desired: Desired, cluster) -> dict[tuple[str, str], dict[str, dict[str, Any]]]:
