@@ -163,7 +163,8 @@ def managed_paths(live: dict[str, Any]) -> dict[Path, tuple[str, str | None]]:
 
 
 def _leaf_paths(node: dict[str, Any], path: Path) -> Iterator[Path]:
-    """Owned leaves; "." marks the map or item itself, which is a leaf only when nothing under it is owned."""
+    """Owned leaves. "." on a list item means the manager added the item: the item is the leaf. On a map it
+    only means the manager created the map: its owned keys are the leaves (one key, never the whole map)."""
     if not node or set(node) == {"."}:
         yield path
         return
@@ -173,7 +174,7 @@ def _leaf_paths(node: dict[str, Any], path: Path) -> Iterator[Path]:
         elif key.startswith("k:"):
             item = key_from_managed_fields(path[-1] if path else "", json.loads(key[2:]))
             if item is not None:
-                yield from _leaf_paths(child, path + (item,))
+                yield from ([path + (item,)] if "." in child else _leaf_paths(child, path + (item,)))
         elif key.startswith("v:"):
             yield path  # a set of scalars: the list as a whole
 
