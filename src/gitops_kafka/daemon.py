@@ -19,6 +19,7 @@ from typing import Any, Callable
 from gitops_kafka.drift.check import INTERNAL, Checker, Target, describe_unexpected
 from gitops_kafka.drift.report import DriftReport, SourceFailure
 from gitops_kafka.errors import GitopsKafkaError, SourceError
+from gitops_kafka.gitrepo import redact
 from gitops_kafka.httpserver import HttpServer
 from gitops_kafka.metrics import SOURCES
 
@@ -112,6 +113,9 @@ class Daemon:
                                   request_timeout=self._request_timeout)
         self._port = self._server.port
         self._server.start()
+        log.info("serving on %s:%s, checking %s of %s at %s%s", self._host, self._port, self.target.env,
+                 redact(self.target.source), self.target.branch,
+                 " with the credentials in " + str(self.target.git_credentials) if self.target.git_credentials else "")
         self._scheduler = BackgroundScheduler(job_defaults={"coalesce": True, "max_instances": 1})
         self._scheduler.add_job(self._tick, "date", id="first")
         self._scheduler.start()
@@ -140,8 +144,6 @@ class Daemon:
     def serve_forever(self) -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         self.start()
-        log.info("serving on %s:%s, checking %s of %s", self._host, self._port, self.target.env,
-                 self.target.source)
         try:
             threading.Event().wait()
         except KeyboardInterrupt:

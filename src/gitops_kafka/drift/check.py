@@ -24,6 +24,7 @@ from gitops_kafka.render.common import ENVIRONMENT_LABEL, MANAGED_BY, MANAGED_LA
 # Kinds searched for labelled objects git no longer declares, besides the kinds it declares.
 EXTRA_KINDS = (("v1", "ConfigMap"), ("v1", "Service"), ("apps/v1", "StatefulSet"), ("apps/v1", "Deployment"),
                ("batch/v1", "Job"), ("policy/v1", "PodDisruptionBudget"))
+CREDENTIALS_VARIABLE = "GITOPS_KAFKA_GIT_CREDENTIALS"
 INTERNAL = "internal"  # the source of a failure that is the detector's own (a bug), not an outside system's
 CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
                   "PersistentVolume", "StorageClass", "PriorityClass"}
@@ -43,11 +44,13 @@ class Target:
     timeout: float = 10.0
     zookeeper: str | None = None  # "host:port,...[/chroot]"; None: the members the environment declares
     kafka: bool = False  # also check ZooKeeper health and Kafka's metadata
+    git_credentials: Path | None = None  # a directory of credential files (a mounted Secret) for a private repository
 
 
 
 def default_target(env: str, repo: str | None, branch: str | None, cache: Path | None, kubeconfig: str | None,
-                   context: str | None, in_cluster: bool, timeout: float, zookeeper: str | None = None) -> Target:
+                   context: str | None, in_cluster: bool, timeout: float, zookeeper: str | None = None,
+                   git_credentials: Path | None = None) -> Target:
     """A Target from command-line choices; the defaults come from the current repository."""
     from gitops_kafka.config import load_environment
     from gitops_kafka.gitrepo import GitRepo
@@ -63,7 +66,10 @@ def default_target(env: str, repo: str | None, branch: str | None, cache: Path |
     from gitops_kafka.drift.kafka_check import HOSTS_VARIABLE
 
     kafka = in_cluster or bool(zookeeper) or bool(os.environ.get(HOSTS_VARIABLE))
-    return Target(env, repo, branch, cache, kubeconfig, context, in_cluster, timeout, zookeeper, kafka)
+    if git_credentials is None and os.environ.get(CREDENTIALS_VARIABLE):
+        git_credentials = Path(os.environ[CREDENTIALS_VARIABLE])
+    return Target(env, repo, branch, cache, kubeconfig, context, in_cluster, timeout, zookeeper, kafka,
+                  git_credentials)
 
 
 class Checker:
@@ -93,7 +99,7 @@ class Checker:
 
     def _run(self, target: Target) -> DriftReport:
         started, clock = time.time(), time.perf_counter()
-        desired = load_desired(target.source, target.branch, target.env, target.cache)
+        desired = load_desired(target.source, target.branch, target.env, target.cache, target.git_credentials)
         sections = {"kafka": self._kafka(target, desired)} if target.kafka else {}
         cluster = self._cluster_factory(target)
         try:

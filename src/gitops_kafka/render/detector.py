@@ -17,6 +17,7 @@ from gitops_kafka.render import common
 NAME = "drift-detector"
 COMPONENT = "drift-detector"
 PORT = 8080
+CREDENTIALS = "/etc/gitops-kafka/git"  # where the repository credentials Secret is mounted
 READ = ["get", "list", "watch"]
 RULES = [
     ("", ["configmaps", "services", "serviceaccounts", "persistentvolumeclaims"]),
@@ -79,6 +80,15 @@ def deployment(config: EnvironmentConfig) -> dict[str, Any]:
     detector = config.detector
     args = ["daemon", "--env", config.name, "--repo", config.gitops.repo_url, "--branch", config.gitops.revision,
             "--in-cluster", "--cache", "/var/cache/gitops-kafka", "--listen", f"0.0.0.0:{PORT}"]
+    mounts = [{"name": "cache", "mountPath": "/var/cache/gitops-kafka"}, {"name": "tmp", "mountPath": "/tmp"}]
+    volumes = [{"name": "cache", "emptyDir": {}}, {"name": "tmp", "emptyDir": {}}]
+    if detector.git_credentials:
+        # Files, not environment variables: nothing to leak through the process environment, and a
+        # rotated Secret reaches the pod without a restart. The detector hands them to git itself.
+        args += ["--git-credentials", CREDENTIALS]
+        mounts.append({"name": "git-credentials", "mountPath": CREDENTIALS, "readOnly": True})
+        volumes.append({"name": "git-credentials", "secret": {"secretName": detector.git_credentials,
+                                                              "defaultMode": 0o440}})
     container = {
         "name": NAME,
         "image": detector.image,
@@ -94,7 +104,7 @@ def deployment(config: EnvironmentConfig) -> dict[str, Any]:
         "readinessProbe": {"httpGet": {"path": "/readyz", "port": "metrics"}, "periodSeconds": 10,
                            "timeoutSeconds": 5, "failureThreshold": 3},
         "securityContext": common.container_security_context(read_only_root=True),
-        "volumeMounts": [{"name": "cache", "mountPath": "/var/cache/gitops-kafka"}, {"name": "tmp", "mountPath": "/tmp"}],
+        "volumeMounts": mounts,
     }
     return common.singleton_deployment(config, base_name(config), NAME, COMPONENT, {
         "serviceAccountName": base_name(config),
@@ -102,5 +112,5 @@ def deployment(config: EnvironmentConfig) -> dict[str, Any]:
         "enableServiceLinks": False,
         "securityContext": common.pod_security_context(fs_group=True),
         "containers": [container],
-        "volumes": [{"name": "cache", "emptyDir": {}}, {"name": "tmp", "emptyDir": {}}],
+        "volumes": volumes,
     })
