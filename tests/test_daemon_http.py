@@ -8,6 +8,7 @@ the server after its request timeout; the listen backlog takes a burst.
 from __future__ import annotations
 
 import http.client
+import resource
 import shutil
 import socket
 import subprocess
@@ -21,8 +22,20 @@ from gitops_kafka.drift.check import Target
 from gitops_kafka.drift.report import DriftReport
 
 CLIENTS = 200
-HALF_OPEN = 300  # connect and send nothing, or half a request: more than any sensible thread pool
+HALF_OPEN = 150  # connect and send nothing, or half a request: more than any sensible thread pool
 SECONDS = 4.0
+
+
+@pytest.fixture(autouse=True)
+def enough_file_descriptors():
+    """Both ends of every connection live in this process: ask for room beyond a 1024 default."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = soft if hard != resource.RLIM_INFINITY and hard <= soft else max(soft, 4096)
+    if hard != resource.RLIM_INFINITY:
+        wanted = min(wanted, hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    yield
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
 @pytest.fixture
