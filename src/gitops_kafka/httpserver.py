@@ -35,6 +35,7 @@ class HttpServer:
         self.port = self._socket.getsockname()[1]
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="http")
         self._connections = 0
+        self._tasks: set[asyncio.Task] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopped: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
@@ -48,12 +49,16 @@ class HttpServer:
             server = await asyncio.start_server(self._serve, sock=self._socket, limit=MAX_HEAD,
                                                 backlog=self._backlog)
             ready.set()
-            async with server:
-                await self._stopped.wait()
+            await self._stopped.wait()
+            server.close()  # and end the open connections now, rather than wait for their timeouts
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
 
         self._thread = threading.Thread(target=asyncio.run, args=(main(),), name="http", daemon=True)
         self._thread.start()
-        ready.wait(10)
+        if not ready.wait(10):
+            raise OSError(f"the HTTP server on port {self.port} did not start")
 
     def stop(self) -> None:
         if self._loop is not None and self._stopped is not None:
@@ -69,6 +74,8 @@ class HttpServer:
             writer.close()
             return
         self._connections += 1
+        task = asyncio.current_task()
+        self._tasks.add(task)
         try:
             while await self._one_request(reader, writer):
                 pass
@@ -76,6 +83,7 @@ class HttpServer:
             pass
         finally:
             self._connections -= 1
+            self._tasks.discard(task)
             writer.close()
 
     async def _one_request(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
