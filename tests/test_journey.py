@@ -143,7 +143,7 @@ def test_from_an_empty_repository_to_drift(installed, tmp_path):
 
     # check: a cluster holding what main renders is in sync...
     applied = load_documents(run(installed, "render", "--env", "prod", "--ref", "main", cwd=repo).stdout)
-    api = KubeAPI(tmp_path)
+    api = KubeAPI(tmp_path, applied)  # the detector reads under the RBAC main renders
     try:
         for obj in applied:
             api.create(as_applied(obj))

@@ -264,6 +264,9 @@ class Detector(Section):
     ignore: list[IgnoreRule] = []
     topic_exclude: list[Regex] = Field(default=["^__", "^_confluent", "^_schemas$"],
                                        description="topics that exist in Kafka but are never reported as extra")
+    git_credentials: DnsSubdomain | None = Field(
+        default=None, description="Secret holding the GitOps repository's credentials (keys username and token "
+                                  "for HTTPS, or ssh-privatekey and known_hosts for SSH); none: a public repository")
 
 
 Severity = Literal["critical", "warning", "info"]
