@@ -97,3 +97,78 @@ def test_plan_piped_to_a_shell_runs_only_the_planned_commands(zookeeper, kafka, 
         [*configs, "--entity-name", "vehicle-events", "--add-config", "retention.ms=604800000"],
     ]
     assert '"x\\ntouch PWNED #"' in result.stdout and '"segment.ms\\n$(touch PWNED)"' in result.stdout
+
+
+# ---------------------------------------------------------------- review comment and diff text
+
+NAMES = ["a`b", "``x``", "a|b", "<img src=x onerror=alert(1)>", "</details><script>alert(1)</script>",
+         "x\n\n<img src=y>", "*bold* _it_ [l](http://e.invalid) ~~s~~", "&lt;img&gt;", "`", "|", "\\|", "a\r\n| b |"]
+
+
+def rendered(markdown_text: str):
+    """The comment as a CommonMark + GFM-table renderer turns it into HTML, parsed."""
+    from html.parser import HTMLParser
+
+    from markdown_it import MarkdownIt
+
+    class Elements(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tags, self.rows, self.cells, self.texts, self._cell = [], 0, [], [], None
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append(tag)
+            if tag == "tr":
+                self.rows += 1
+                self.cells.append(0)
+            if tag in ("td", "th"):
+                self.cells[-1] += 1
+                self._cell = ""
+
+        def handle_endtag(self, tag):
+            if tag in ("td", "th"):
+                self.texts.append(self._cell)
+                self._cell = None
+
+        def handle_data(self, data):
+            if self._cell is not None:
+                self._cell += data
+
+    parser = Elements()
+    parser.feed(MarkdownIt("commonmark").enable("table").render(markdown_text))
+    return parser
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_review_comment_escapes_object_names_for_markdown_and_html(name):
+    from gitops_kafka.review import report
+    from gitops_kafka.review.diff import ADDED, CHANGED, EnvironmentDiff, FieldChange, ObjectChange
+    from gitops_kafka.review.policy import Finding
+    from gitops_kafka.review.risk import Risk
+
+    changes = [ObjectChange(CHANGED, "ConfigMap", name, name, "v1", {"data": {"x": "a"}}, {"data": {"x": "b"}},
+                            [FieldChange("data.x", "a", name)], previous_name=name),
+               ObjectChange(ADDED, "Secret", name, "ns", "v1", None, {"metadata": {"name": name}})]
+    diff = EnvironmentDiff("prod", name, name, changes, [Risk("critical", "rule", f"ConfigMap/{name}", name)])
+    body = report.markdown([diff]) + report.findings_markdown({"prod": [Finding(name, name, "rule", name)]})
+    html = rendered(body)
+    assert "img" not in html.tags and "script" not in html.tags
+    assert html.tags.count("details") == 2 and html.tags.count("table") == 2
+    assert html.cells == [5] * 5, html.cells  # both tables: header and rows, none split, none merged
+    assert f"ConfigMap/{name}" in html.texts and f"Secret/{name}" in html.texts, html.texts  # shown as it is
+
+
+def test_text_diff_strips_terminal_control_sequences():
+    from gitops_kafka.review import report
+    from gitops_kafka.review.diff import CHANGED, EnvironmentDiff, FieldChange, ObjectChange
+
+    hostile = "ok\x1b[2K\x1b[1A\x1b]0;owned\x07\x9b2J\rgone"
+    change = ObjectChange(CHANGED, "ConfigMap", f"cm{hostile}", "ns", "v1", {}, {},
+                          [FieldChange(f"data.{hostile}", hostile, f"line one\n{hostile}\n")])
+    for color in (False, True):
+        out = report.text([EnvironmentDiff("prod", "a", "b", [change], [])], color=color)
+        assert "\x1b[2K" not in out and "\x1b]" not in out and "\x9b" not in out and "\r" not in out and "\x07" not in out
+        if color:  # only the report's own colours remain
+            import re
+            assert set(re.findall(r"\x1b\[[0-9;]*m", out)) <= {f"\x1b[{c}m" for c in report.COLOR.values()} | {"\x1b[0m"}
+        assert "okgone" not in out and "ok\\x0dgone" in out
