@@ -234,7 +234,7 @@ def kafka_add_config(argument: str) -> dict[str, str] | None:
     return {key.strip(): re.sub(r"\[?\]?", "", value).strip() for key, value in pairs}
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(st.text(st.characters(codec="utf-8"), max_size=30))
 def test_a_topic_config_value_is_refused_or_reaches_kafka_unchanged(value):
     try:

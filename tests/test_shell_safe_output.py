@@ -44,7 +44,7 @@ def snapshot(prod, configs: dict, topics: dict | None = None) -> km.Snapshot:
 text = st.text(st.characters(codec="utf-8"), max_size=12) | st.sampled_from(HOSTILE)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, database=None)
 @given(keys=st.dictionaries(text, text, max_size=4), reason=text, path=text)
 def test_every_plan_line_is_one_comment_or_one_quoted_command(prod, keys, reason, path):
     configs = {"vehicle-packets": keys, "vehicle-events": km.Unreadable(path, reason)}
