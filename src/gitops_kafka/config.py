@@ -36,11 +36,32 @@ KUBE_VERSION = re.compile(r"^1\.([0-9]{2})$")
 MIN_KUBE_MINOR, MAX_KUBE_MINOR = 25, 37
 MAX_TOPIC_NAME = 249
 HEAP_SHARE_OF_LIMIT = 0.75
-# Broker properties the manifests set themselves; an override would break the cluster wiring.
-MANAGED_KAFKA_PROPERTIES = frozenset({
+# Broker properties no environment may set, and why. The generator computes the first
+# group; cp-kafka's configure script exits on the second ("port is deprecated", for
+# KAFKA_PORT, KAFKA_HOST, KAFKA_ADVERTISED_PORT, KAFKA_ADVERTISED_HOST); the third
+# spell KAFKA_* variables the image reads as JVM or logging options, never as properties.
+GENERATED_KAFKA_PROPERTIES = frozenset({
     "broker.id", "zookeeper.connect", "advertised.listeners", "listeners", "log.dirs",
     "listener.security.protocol.map", "inter.broker.listener.name", "process.roles",
 })
+IMAGE_REFUSED_KAFKA_PROPERTIES = frozenset({"port", "host", "advertised.port", "advertised.host"})
+IMAGE_RESERVED_KAFKA_PROPERTIES = frozenset({
+    "version", "heap.opts", "opts", "log4j.opts", "jmx.opts", "jvm.performance.opts", "gc.log.opts",
+    "log4j.root.loglevel", "log4j.loggers", "tools.log4j.loglevel",
+})
+
+
+def refused_kafka_property(name: str) -> str | None:
+    """Why a broker property cannot be set from the environment file, or None when it can."""
+    if name in GENERATED_KAFKA_PROPERTIES:
+        return f"{name} is set by the generated manifests and cannot be overridden"
+    if name in IMAGE_REFUSED_KAFKA_PROPERTIES:
+        return (f"{name} is refused by the cp-kafka image (its start-up exits on KAFKA_{name.replace('.', '_').upper()}): "
+                "the listeners are generated")
+    if name in IMAGE_RESERVED_KAFKA_PROPERTIES:
+        return (f"{name} cannot be set: the cp-kafka image reads KAFKA_{name.replace('.', '_').upper()} "
+                "as its own option, not as a broker property")
+    return None
 
 
 # ---------------------------------------------------------------- field types
@@ -203,6 +224,7 @@ class KafkaManager(Section):
     enabled: bool = True
     image: Image = "hlebalbau/kafka-manager:3.0.0.5-7e7a22e"
     registration_image: Image = "curlimages/curl:8.21.0"
+    heap: JavaSize = Field(default="384m", description="JVM heap; at most 75% of the memory limit")
     resources: Resources = Resources(
         requests=ResourceList(cpu="100m", memory="512Mi"), limits=ResourceList(cpu="500m", memory="768Mi"))
     kafka_version: str = Field(default="2.4.0", description="the newest Kafka version CMAK knows")
@@ -497,6 +519,8 @@ def _unwrap(annotation: Any) -> Any:
 
 def _message(error: dict, loc: tuple) -> str:
     kind = error["type"]
+    if kind == "extra_forbidden" and loc[:2] == ("kafka", "settings") and refused_kafka_property(str(loc[-1])):
+        return refused_kafka_property(str(loc[-1]))
     if kind == "extra_forbidden":
         known = _fields_at(EnvironmentConfig, loc[:-1])
         close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
@@ -649,6 +673,7 @@ def check_rules(config: EnvironmentConfig) -> list[tuple[tuple, str]]:
         *_topic_rules(config),
         *_memory_rules(config, "zookeeper", config.zookeeper.heap, config.zookeeper.resources),
         *_memory_rules(config, "kafka", config.kafka.heap, config.kafka.resources),
+        *_memory_rules(config, "kafka_manager", config.kafka_manager.heap, config.kafka_manager.resources),
         *_request_rules("zookeeper", config.zookeeper.resources),
         *_request_rules("kafka", config.kafka.resources),
         *_request_rules("kafka_manager", config.kafka_manager.resources),
@@ -735,7 +760,7 @@ def _request_rules(component: str, resources: Resources):
 def _override_rules(config: EnvironmentConfig):
     settings = set(config.kafka.settings.as_properties())
     for name in config.kafka.overrides:
-        if name in MANAGED_KAFKA_PROPERTIES:
-            yield (("kafka", "overrides", name), f"{name} is set by the generated manifests and cannot be overridden")
+        if refused_kafka_property(name):
+            yield (("kafka", "overrides", name), refused_kafka_property(name))
         elif name in settings:
             yield (("kafka", "overrides", name), f"{name} is a first-class setting: set it under kafka.settings")
