@@ -24,14 +24,14 @@ CONF_DIR = "/conf"
 SCRIPTS_DIR = "/scripts"
 
 RUN = """#!/usr/bin/env bash
-# Starts one ensemble member: its id comes from the pod ordinal, its peers from
+# Starts one ensemble member: its id comes from the pod ordinal (POD_NAME), its peers from
 # ZK_REPLICAS and the headless Service. Every file is written whole, never appended,
 # so a restart finds exactly one id and one server list.
 set -euo pipefail
 
-host="$(hostname -s)"
+host="${POD_NAME:-$(hostname -s)}"
 if [[ ! "$host" =~ ^(.+)-([0-9]+)$ ]]; then
-  echo "cannot derive the ensemble id from hostname '$host'" >&2
+  echo "cannot derive the ensemble id from the pod name '$host'" >&2
   exit 1
 fi
 name="${BASH_REMATCH[1]}"
@@ -159,6 +159,7 @@ def stateful_set(config: EnvironmentConfig, scripts_hash: str) -> dict[str, Any]
             common.env("SCRIPTS_DIR", SCRIPTS_DIR),
             common.env("ZK_HEADLESS_SERVICE", headless_name(config)),
             common.env("CLUSTER_DOMAIN", config.cluster_domain),
+            common.field_env("POD_NAME", "metadata.name"),
             common.field_env("POD_NAMESPACE", "metadata.namespace"),
         ],
         "resources": common.resources(zk.resources),
