@@ -362,6 +362,40 @@ class Alerts(Section):
                 for key, value in data.items()}
 
 
+LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$")
+
+
+def _label_value(value: Any) -> str:
+    """A label value; numbers and booleans keep their YAML spelling (grafana_dashboard: 1)."""
+    text = _kafka_value(value)
+    if not LABEL_VALUE.match(text):
+        raise ValueError(f"{text!r} is not a Kubernetes label value (at most 63 letters, digits, '-', '_', '.')")
+    return text
+
+
+LabelKey = Annotated[str, _matching(LABEL_KEY, "a Kubernetes label key such as release or example.com/team")]
+LabelValue = Annotated[str, BeforeValidator(_label_value)]
+
+
+class Monitoring(Section):
+    """How the Prometheus Operator and Grafana find what gitops-kafka writes.
+
+    The defaults are kube-prometheus-stack's: its Prometheus selects PrometheusRules and
+    ServiceMonitors labelled `release: <its release name>`, and its Grafana sidecar loads
+    ConfigMaps labelled `grafana_dashboard: "1"` from Grafana's own namespace only.
+    """
+
+    labels: dict[LabelKey, LabelValue] = Field(
+        default={"release": "kube-prometheus-stack"},
+        description="added to the PrometheusRule and every ServiceMonitor (Prometheus' rule and monitor selectors)")
+    dashboard_namespace: DnsLabel | None = Field(
+        default=None, description="namespace of the dashboard ConfigMap (Grafana's); null: the environment's")
+    dashboard_labels: dict[LabelKey, LabelValue] = Field(
+        default={"grafana_dashboard": "1"}, description="labels the Grafana sidecar selects dashboards by")
+    zookeeper: bool = Field(default=True, description="scrape ZooKeeper's Prometheus metrics port (ServiceMonitor)")
+
+
 class EnvironmentConfig(Section):
     name: DnsLabel = Field(description="set from the file name, not from the file")
     namespace: DnsLabel
@@ -376,6 +410,7 @@ class EnvironmentConfig(Section):
     gitops: GitOps
     detector: Detector = Detector()
     alerts: Alerts = Alerts()
+    monitoring: Monitoring = Monitoring()
 
     @property
     def overlay_path(self) -> str:

@@ -111,9 +111,24 @@ def render(config: EnvironmentConfig) -> list[dict[str, Any]]:
             {"name": "client", "port": CLIENT_PORT, "targetPort": "client"},
             {"name": "server", "port": SERVER_PORT, "targetPort": "server"},
             {"name": "election", "port": ELECTION_PORT, "targetPort": "election"},
+            {"name": "metrics", "port": METRICS_PORT, "targetPort": "metrics"},
         ], headless=True),
         stateful_set(config, common.content_hash(scripts["data"])),
+        *([service_monitor(config)] if config.monitoring.zookeeper else []),
     ]
+
+
+def service_monitor(config: EnvironmentConfig) -> dict[str, Any]:
+    """Scrapes every member's metrics port. Only the headless Service names that port, and it lists
+    members that are not ready too: a member outside the quorum is the one whose metrics matter."""
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "ServiceMonitor",
+        "metadata": common.metadata(base_name(config),
+                                    {**common.labels(config, NAME, COMPONENT), **config.monitoring.labels}),
+        "spec": {"selector": {"matchLabels": common.selector_labels(config, NAME)},
+                 "endpoints": [{"port": "metrics", "path": "/metrics", "interval": "30s"}]},
+    }
 
 
 def scripts_config_map(config: EnvironmentConfig) -> dict[str, Any]:
