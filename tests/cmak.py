@@ -100,13 +100,11 @@ class Cmak:
     def address(self) -> str:
         return f"127.0.0.1:{self.server.server_address[1]}"
 
-    def register(self, name: str, zk_hosts: str, listed: bool = True) -> None:
-        """A cluster registered before the Job ran; `listed=False`: its znode exists, the list lags."""
+    def register(self, name: str, zk_hosts: str, listed_from_read: int = 0) -> None:
+        """A cluster registered before the Job ran: its config znode exists, and the list shows it
+        from the given read of /api/status/clusters on (0: at once)."""
         self.znodes.add(name)
-        if listed:
-            self.active.append(cluster_config(name, zk_hosts))
-        else:
-            self.waiting.append((self.reads + 2, cluster_config(name, zk_hosts)))
+        self.waiting.append((listed_from_read, cluster_config(name, zk_hosts)))
 
     def names(self) -> list[str]:
         return [c["name"] for c in self.active + self.pending]

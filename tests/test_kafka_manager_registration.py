@@ -97,9 +97,8 @@ def test_the_name_is_matched_by_structure_not_as_text(job, image_path):
 def test_a_registration_made_meanwhile_is_success(job, image_path):
     """CMAK refuses a duplicate ("Cluster already exists") before its list shows the cluster."""
     with Cmak() as cmak:
-        cmak.register("kafka", "kafka-zookeeper:2181", listed=False)
-        cmak.reads = -5  # the list lags behind the znode for the Job's first reads
-        cmak.waiting = [(0, c) for _, c in cmak.waiting]
+        # The Job reads the list twice before it posts (CMAK up? cluster listed?): both miss it.
+        cmak.register("kafka", "kafka-zookeeper:2181", listed_from_read=3)
         result = run_job(job, cmak, image_path)
     assert result.returncode == 0, result.stderr
     assert len(cmak.posts) == 1
@@ -113,3 +112,25 @@ def test_a_refusal_fails_the_job_and_says_why(job, image_path):
     assert result.returncode != 0
     assert "Cluster is marked for deletion : kafka" in result.stderr
     assert len(cmak.posts) == 1
+
+
+def test_the_stand_in_writes_jacksons_pretty_format():
+    """What json4s' writePretty (Jackson's DefaultPrettyPrinter) makes of a small cluster list."""
+    from cmak import jackson_pretty
+
+    text = jackson_pretty({"clusters": {"active": [{"name": "kafka", "curatorConfig": {"zkConnect": "zk:2181"},
+                                                    "enabled": True, "version": {}}], "pending": []}})
+    assert text == (
+        '{\n'
+        '  "clusters" : {\n'
+        '    "active" : [ {\n'
+        '      "name" : "kafka",\n'
+        '      "curatorConfig" : {\n'
+        '        "zkConnect" : "zk:2181"\n'
+        '      },\n'
+        '      "enabled" : true,\n'
+        '      "version" : { }\n'
+        '    } ],\n'
+        '    "pending" : [ ]\n'
+        '  }\n'
+        '}')
