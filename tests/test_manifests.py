@@ -176,6 +176,10 @@ def test_topic_job_name_changes_with_its_content_only():
     assert len(name) <= 63
 
 
+def test_topic_config_values_with_commas_are_bracketed():
+    assert topics.config_argument({"b": "x,y", "a": "1"}) == "a=1,b=[x,y]"
+
+
 def test_no_topics_means_no_topic_job():
     config = load_environment(PROJECT, "prod").model_copy(update={"topics": []})
     assert "topics" not in components(config)
