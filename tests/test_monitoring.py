@@ -108,3 +108,17 @@ def test_bad_labels_name_file_line_and_field(tmp_path):
                                              "  dashboard_namespace: Monitoring\n")
     assert any(p.startswith("environments/test.yaml:12: monitoring.labels.release:") for p in problems), problems
     assert any(p.startswith("environments/test.yaml:13: monitoring.dashboard_namespace:") for p in problems), problems
+
+
+def test_the_detector_may_get_every_object_it_compares_in_grafanas_namespace(monitored):
+    """The detector GETs each declared object outside its namespace by name: its Role there must allow each."""
+    _, objects = monitored
+    [role] = [o for o in built(objects, "Role") if o["metadata"]["namespace"] == "monitoring"]
+    plural = {"ConfigMap": ("", "configmaps"), "Role": ("rbac.authorization.k8s.io", "roles"),
+              "RoleBinding": ("rbac.authorization.k8s.io", "rolebindings")}
+    for obj in objects:
+        if obj["metadata"].get("namespace") != "monitoring":
+            continue
+        group, resource = plural[obj["kind"]]
+        assert any(group in rule["apiGroups"] and resource in rule["resources"] and "get" in rule["verbs"]
+                   and obj["metadata"]["name"] in rule["resourceNames"] for rule in role["rules"]), obj["metadata"]["name"]

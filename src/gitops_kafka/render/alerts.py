@@ -170,7 +170,8 @@ def render(config: EnvironmentConfig) -> list[dict[str, Any]]:
 
 
 def dashboard_access(config: EnvironmentConfig) -> list[dict[str, Any]]:
-    """In Grafana's namespace, the drift detector's right to read the one dashboard it compares with git."""
+    """In Grafana's namespace, the drift detector's right to read what it compares with git there:
+    the dashboard, and this Role and RoleBinding themselves, each by name."""
     namespace = config.monitoring.dashboard_namespace
     if not namespace:
         return []
@@ -180,7 +181,9 @@ def dashboard_access(config: EnvironmentConfig) -> list[dict[str, Any]]:
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
          "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
          "rules": [{"apiGroups": [""], "resources": ["configmaps"], "resourceNames": [dashboard_name(config)],
-                    "verbs": ["get"]}]},
+                    "verbs": ["get"]},
+                   {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles", "rolebindings"],
+                    "resourceNames": [name], "verbs": ["get"]}]},
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
          "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
          "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
