@@ -91,7 +91,7 @@ def test_zookeeper_metrics_port_is_served_and_scraped(monitored):
     [stateful_set] = [o for o in built(objects, "StatefulSet") if o["metadata"]["name"] == "kafka-zookeeper"]
     container = stateful_set["spec"]["template"]["spec"]["containers"][0]
     assert {"name": "metrics", "containerPort": zookeeper.METRICS_PORT, "protocol": "TCP"} in container["ports"]
-    assert f"metricsProvider.httpPort=$ZK_METRICS_PORT" in zookeeper.RUN
+    assert "metricsProvider.httpPort=$ZK_METRICS_PORT" in zookeeper.RUN
     assert {"name": "ZK_METRICS_PORT", "value": str(zookeeper.METRICS_PORT)} in container["env"]
 
 
