@@ -212,3 +212,11 @@ def test_10000_topics_generate_build_and_fit_argo_cds_apply(tmp_path):
     assert len(json.dumps(config_maps[0])) > LAST_APPLIED_LIMIT  # the case is real at this scale
     job = next(o for o in built if o["kind"] == "Job" and o["metadata"]["name"].startswith("kafka-topics-"))
     assert all(len(arg.encode()) < MAX_ARG for arg in job["spec"]["template"]["spec"]["containers"][0]["command"])
+
+
+def test_the_deadline_leaves_time_to_create_every_topic(prod):
+    """A first run creates every topic, each a JVM start or two: half an hour cannot do 10,000."""
+    _, job = rendered(prod, declared(10_000))
+    assert job["spec"]["activeDeadlineSeconds"] >= 10_000 * 2 * 3
+    _, small = rendered(prod, declared(2))
+    assert small["spec"]["activeDeadlineSeconds"] >= 1800

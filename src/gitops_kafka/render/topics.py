@@ -31,6 +31,9 @@ COMPONENT = "topics"
 TOPICS_KEY = "topics.tsv"
 MOUNT_DIR = "/etc/gitops-kafka/topics"
 SERVER_SIDE_APPLY = {"argocd.argoproj.io/sync-options": "ServerSideApply=true"}
+# The Job's deadline: half an hour, plus what a topic that needs every change takes
+# (create and configure: two JVM starts of a few seconds each). A first run creates every topic.
+DEADLINE_SECONDS, SECONDS_PER_TOPIC = 1800, 10
 # A ConfigMap holds at most 1 MiB; keep room for its metadata.
 MAX_TOPICS_FILE_BYTES = 1_000_000
 
@@ -163,5 +166,6 @@ def render(config: EnvironmentConfig) -> list[dict[str, Any]]:
         "resources": {"requests": {"cpu": "100m", "memory": "384Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}},
         "securityContext": common.container_security_context(),
         "volumeMounts": [{"name": "topics", "mountPath": MOUNT_DIR, "readOnly": True}],
-    }, volumes=[{"name": "topics", "configMap": {"name": name}}])
+    }, volumes=[{"name": "topics", "configMap": {"name": name}}],
+        deadline_seconds=DEADLINE_SECONDS + SECONDS_PER_TOPIC * len(config.topics))
     return [config_map, job]
