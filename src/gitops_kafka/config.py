@@ -17,10 +17,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from gitops_kafka import __version__
 from gitops_kafka.errors import ConfigError, Problem
 from gitops_kafka.quantity import format_bytes, parse_java_size, parse_quantity
 
 DEFAULTS_NAME = "defaults"
+DETECTOR_IMAGE = "ghcr.io/gitops-kafka/gitops-kafka"  # where the release workflow in the README publishes the image
 ENVIRONMENTS_DIR = "environments"
 
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -276,7 +278,7 @@ class IgnoreRule(Section):
 
 class Detector(Section):
     enabled: bool = True
-    image: Image = "ghcr.io/gitops-kafka/gitops-kafka:0.1.0"
+    image: Image = f"{DETECTOR_IMAGE}:{__version__}"  # the release that generated it, unless an environment pins one
     resources: Resources = Resources(
         requests=ResourceList(cpu="50m", memory="128Mi"), limits=ResourceList(cpu="500m", memory="512Mi"))
     service_monitor: bool = Field(default=True, description="write a ServiceMonitor (needs the Prometheus Operator)")
@@ -284,6 +286,9 @@ class Detector(Section):
     ignore: list[IgnoreRule] = []
     topic_exclude: list[Regex] = Field(default=["^__", "^_confluent", "^_schemas$"],
                                        description="topics that exist in Kafka but are never reported as extra")
+    git_credentials: DnsSubdomain | None = Field(
+        default=None, description="Secret holding the GitOps repository's credentials (keys username and token "
+                                  "for HTTPS, or ssh-privatekey and known_hosts for SSH); none: a public repository")
 
 
 Severity = Literal["critical", "warning", "info"]
@@ -604,6 +609,9 @@ def load_environment(repo: Path, env: str) -> EnvironmentConfig:
     if not DNS1123_LABEL.match(env) or env == DEFAULTS_NAME:
         raise ConfigError([Problem(f"{ENVIRONMENTS_DIR}/{env}.yaml", None, "",
                                    "environment names are DNS-1123 labels and 'defaults' is reserved")])
+    if not (repo / ENVIRONMENTS_DIR).is_dir():
+        raise ConfigError([Problem(str(repo / ENVIRONMENTS_DIR), None, "",
+                                   "no such directory: --repo must name a GitOps repository")])
     documents = [read_document(repo / ENVIRONMENTS_DIR / f"{env}.yaml", f"{ENVIRONMENTS_DIR}/{env}.yaml")]
     defaults = repo / ENVIRONMENTS_DIR / f"{DEFAULTS_NAME}.yaml"
     if defaults.exists():
