@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import subprocess
+from dataclasses import replace
 
 import pytest
 
@@ -157,6 +158,25 @@ def test_secrets_are_never_codified():
     edits, leftovers = codify.plan(report, None, config)
     assert edits == [] and [l.what for l in leftovers] == ["Secret"]
     assert "never codified" in leftovers[0].reason
+
+
+def test_pending_and_failing_syncs_are_never_codified():
+    """Codifying a pending sync would write the older live value over a merged change."""
+    from gitops_kafka.drift.sync import SyncSection, SyncStatus
+
+    config = load_environment(__import__("conftest").PROJECT, "prod")
+    scaled = FieldDrift("spec.replicas", 3, 4, "argocd-controller")
+    objects = tuple(ObjectDrift("apps/v1", "StatefulSet", name, "kafka-prod", MODIFIED, (scaled,), cause=cause)
+                    for name, cause in (("kafka", "pending-sync"), ("kafka-zookeeper", "sync-failing")))
+    behind = SyncStatus("argocd", "kafka-prod", applied="b" * 40)
+    report = DriftReport("prod", "a" * 40, 0.0, 0.0, objects=objects, sections={"sync": SyncSection(behind)})
+    edits, leftovers = codify.plan(report, None, config)
+    assert edits == [] and [(l.subject, l.what) for l in leftovers] == [
+        ("StatefulSet/kafka", "pending-sync"), ("StatefulSet/kafka-zookeeper", "sync-failing")]
+    assert codify.topic_cause(report) == "pending-sync"
+    out_of_band = replace(objects[0], cause="out-of-band")
+    edits, _ = codify.plan(replace(report, objects=(out_of_band,)), None, config)
+    assert [(e.loc, e.value) for e in edits] == [(("kafka", "replicas"), 4)]
 
 
 def test_round_trip_keeps_comments_order_and_style_byte_for_byte():

@@ -26,6 +26,11 @@ from gitops_kafka.errors import ConfigError, GitError, Problem
 Loc = tuple  # a path into the environment file: ("kafka", "resources", "limits", "cpu"), ("topics", 0, "partitions")
 REMOVE = object()  # the value of an edit that deletes a key (a topic config git sets and Kafka no longer has)
 TOPIC = "Topic"  # the kind `--only` names a Kafka topic by: Topic/<name>
+# Drift codify leaves alone by its cause (drift/sync.py): the live value is not the one to keep.
+NOT_CODIFIED = {
+    "pending-sync": "git is ahead of what the controller applied: the live value is the older one; let the sync finish",
+    "sync-failing": "the sync is failing: fix what stops it rather than write the old value into git",
+}
 
 _CONTAINER_FIELD = re.compile(r"^spec\.template\.spec\.containers\[(?P<container>[^\]]+)\]\.(?P<rest>.+)$")
 _RESOURCE = re.compile(r"^resources\.(?P<kind>requests|limits)\.(?P<name>cpu|memory)$")
@@ -92,11 +97,17 @@ def plan(report, snapshot, config: EnvironmentConfig, only: Iterable[str] = ()) 
     edits: list[Edit] = []
     leftovers: list[Leftover] = []
     for obj in (report.drifted() if report is not None else ()):
+        if obj.cause in NOT_CODIFIED:
+            leftovers.append(Leftover(obj.ref, obj.cause, NOT_CODIFIED[obj.cause]))
+            continue
         e, l = object_edits(obj, config)
         edits += e
         leftovers += l
     if snapshot is not None:
         e, l = topic_edits(snapshot, config)
+        cause = topic_cause(report)
+        if cause in NOT_CODIFIED:
+            e, l = [], l + [Leftover(x.subject, cause, NOT_CODIFIED[cause]) for x in e]
         edits += e
         leftovers += l
     wanted = set(only)
@@ -104,6 +115,16 @@ def plan(report, snapshot, config: EnvironmentConfig, only: Iterable[str] = ()) 
         edits = [e for e in edits if e.subject in wanted]
         leftovers = [x for x in leftovers if x.subject in wanted]
     return edits, leftovers
+
+
+def topic_cause(report) -> str | None:
+    """The cause a topic's drift would have now (topics are applied with the rest of the overlay)."""
+    section = report.sections.get("sync") if report is not None else None
+    if section is None:
+        return None
+    from gitops_kafka.drift.sync import classify
+
+    return classify(section.status, report.revision).cause
 
 
 def object_edits(obj, config: EnvironmentConfig) -> tuple[list[Edit], list[Leftover]]:
