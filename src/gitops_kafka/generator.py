@@ -2,6 +2,9 @@
 
 Pure until the last step: `plan` renders a Tree from configuration alone; only
 `generate` touches the disk (through tree.write_tree) and git (through GitRepo).
+
+Git sees only what the generator owns: base/ and overlays/<env>/ whole, and in
+clusters/<env>/ (shared with `flux bootstrap` and people) only the files it wrote.
 """
 from __future__ import annotations
 
@@ -11,11 +14,12 @@ from typing import Any
 
 import yaml
 
-from gitops_kafka.config import EnvironmentConfig, environment_names, load_defaults, load_environment
+from gitops_kafka.config import (DEFAULTS_NAME, ENVIRONMENTS_DIR, EnvironmentConfig, environment_names,
+                                  load_defaults, load_environment)
 from gitops_kafka.errors import ConfigError, GitError, Problem
 from gitops_kafka.gitrepo import GitRepo
 from gitops_kafka.render.kustomize import base_tree, overlay_tree, sync_tree
-from gitops_kafka.tree import Tree, read_dir, write_tree
+from gitops_kafka.tree import MANIFEST, Tree, current, generated, write_tree
 
 STAGING = "gitops-kafka"
 
@@ -66,8 +70,8 @@ def check(root: Path, envs: list[str] | None) -> Result:
     repo = GitRepo(root)
     planned = plan(repo.root, envs)
     differences = []
-    for directory in planned.tree.owned:
-        committed, wanted = repo.head_files(directory), planned.tree.in_dir(directory)
+    for directory in planned.tree.directories:
+        committed, wanted = committed_output(repo, planned.tree, directory), planned.tree.expected(directory)
         for path in sorted(set(committed) | set(wanted)):
             if committed.get(path) != wanted.get(path):
                 state = "missing" if path not in committed else "stale" if path not in wanted else "differs"
@@ -75,12 +79,36 @@ def check(root: Path, envs: list[str] | None) -> Result:
     return Result(changed=[], differences=differences)
 
 
+def committed_output(repo: GitRepo, tree: Tree, directory: str) -> dict[str, str]:
+    """The generator's files of directory in HEAD: all of an owned one, its own part of a shared one."""
+    files = repo.head_files(directory)
+    return generated(files) if directory in tree.shared else files
+
+
+def claimed_paths(repo: GitRepo, tree: Tree) -> list[str]:
+    """The paths generate may write, remove and commit: owned directories whole; in a shared
+    directory each file the generator wants, or wrote before (on disk or in HEAD), and nothing else."""
+    paths = list(tree.owned)
+    for directory in tree.shared:
+        names = set(tree.expected(directory)) | set(current(repo.root, tree, directory))
+        names |= set(committed_output(repo, tree, directory))
+        paths += [f"{directory}/{name}" for name in sorted(names)]
+    return paths
+
+
+def environment_paths(envs: list[str]) -> list[str]:
+    """The environment files an output was generated from (committed with it on a pull-request branch)."""
+    return [f"{ENVIRONMENTS_DIR}/{name}.yaml" for name in [DEFAULTS_NAME, *envs]]
+
+
 def generate(root: Path, envs: list[str] | None, commit: bool = True, branch: str | None = None) -> Result:
+    """Write the output; commit it (with --branch: with the environment files, on a new branch)."""
     repo = GitRepo(root)
     root = repo.root
     planned = plan(root, envs)
-    refuse_uncommitted_work(repo, planned.tree)
-    before = {d: repo.head_files(d) for d in planned.tree.owned} if commit else {}
+    paths = claimed_paths(repo, planned.tree)
+    refuse_uncommitted_work(repo, planned.tree, paths)
+    before = {d: committed_output(repo, planned.tree, d) for d in planned.tree.directories} if commit else {}
     changed = write_tree(root, planned.tree, repo.git_dir / STAGING)
     result = Result(changed=changed)
     if "base" in changed:
@@ -89,18 +117,20 @@ def generate(root: Path, envs: list[str] | None, commit: bool = True, branch: st
             result.notes.append(f"base/ changed: regenerate the other environments too ({', '.join(others)}), "
                                 "e.g. with --all")
     if commit:
-        message = commit_message(planned.envs, before, planned.tree)
-        result.commit = repo.commit(planned.tree.owned, message, branch)
+        sources = environment_paths(planned.envs) if branch else []
+        message = commit_message(planned.envs, before, planned.tree, repo.changed(sources) if sources else [])
+        result.commit = repo.commit(paths + sources, message, branch)
         result.branch = branch if result.commit and branch else repo.current_branch()
     return result
 
 
-def refuse_uncommitted_work(repo: GitRepo, tree: Tree) -> None:
-    """Stop before writing over changes nobody committed, unless they already equal the output."""
+def refuse_uncommitted_work(repo: GitRepo, tree: Tree, paths: list[str]) -> None:
+    """Stop before writing over changes nobody committed in paths, unless they already equal the output."""
     conflicts = []
-    for status, path in repo.uncommitted(tree.owned):
+    output = {f"{d}/{name}": text for d in tree.directories for name, text in tree.expected(d).items()}
+    for status, path in repo.uncommitted(paths):
         on_disk = repo.root / path
-        wanted = tree.files.get(path)
+        wanted = output.get(path)
         if wanted is None and not on_disk.exists():
             continue  # already removed, as the output wants
         if wanted is not None and on_disk.is_file() and on_disk.read_text(encoding="utf-8") == wanted:
@@ -113,13 +143,15 @@ def refuse_uncommitted_work(repo: GitRepo, tree: Tree) -> None:
 
 # ---------------------------------------------------------------- commit message
 
-def commit_message(envs: list[str], before: dict[str, dict[str, str]], tree: Tree) -> str:
-    """A subject naming the environments and changed objects, a body listing each changed field."""
-    lines, touched = [], []
-    for directory in tree.owned:
-        old, new = before.get(directory, {}), tree.in_dir(directory)
+def commit_message(envs: list[str], before: dict[str, dict[str, str]], tree: Tree,
+                   sources: list[str] = ()) -> str:
+    """A subject naming the environments and changed objects, a body listing the changed
+    environment files (sources) and each changed field."""
+    lines, touched = [f"- {path}: edited" for path in sources], []
+    for directory in tree.directories:
+        old, new = before.get(directory, {}), tree.expected(directory)
         for path in sorted(set(old) | set(new)):
-            if old.get(path) == new.get(path):
+            if old.get(path) == new.get(path) or path == MANIFEST:
                 continue
             for change in describe_file(old.get(path), new.get(path), patch="patches/" in path):
                 lines.append(f"- {directory}/{path}: {change}")
