@@ -5,12 +5,13 @@ never stops the daemon: the failure is counted by source, the last good report
 is kept and marked stale, and the next run starts from scratch, so recovery
 needs no one. /healthz answers while the process serves; /readyz only after a
 first successful check; /drift is the latest report as JSON; /metrics is
-Prometheus' text format.
+Prometheus' text format. SIGTERM (Kubernetes) and SIGINT (Ctrl-C) stop it cleanly.
 """
 from __future__ import annotations
 
 import json
 import logging
+import signal
 import threading
 import time
 from dataclasses import dataclass, field
@@ -54,6 +55,8 @@ class Daemon:
         self._checker = Checker()
         self._check = check or self._checker.run
         self._lock = threading.Lock()
+        self._checking = threading.Lock()  # held for a whole check, so stop() can wait for one to end
+        self._stopping = threading.Event()
         self._host, self._port = host, port
         self._server: ThreadingHTTPServer | None = None
         self._scheduler = None
@@ -64,7 +67,8 @@ class Daemon:
         """One check; never raises for a source failure (that is what the report is for)."""
         started = time.time()
         try:
-            report = self._check(self.target)
+            with self._checking:
+                report = self._check(self.target)
             failure = None
         except SourceError as exc:
             failure = SourceFailure(exc.source, str(exc).removeprefix(f"{exc.source}: "))
@@ -111,7 +115,7 @@ class Daemon:
 
     def _tick(self) -> None:
         self.run_once()
-        if self._scheduler.get_job("check") is None:
+        if not self._stopping.is_set() and self._scheduler.get_job("check") is None:
             interval = self.interval or DEFAULT_INTERVAL
             self._scheduler.add_job(self.run_once, "interval", seconds=interval, id="check",
                                     misfire_grace_time=max(1, int(interval)))
@@ -121,9 +125,16 @@ class Daemon:
         return self._port
 
     def stop(self) -> None:
+        """Stop scheduling, let a running check end, then close its sessions and the server.
+
+        The scheduler is not asked to wait for its job: it would hold its job store lock
+        while the job (the first tick) needs that lock to schedule the next checks.
+        """
+        self._stopping.set()
         if self._scheduler:
-            self._scheduler.shutdown(wait=True)
-        self._checker.close()
+            self._scheduler.shutdown(wait=False)
+        with self._checking:
+            self._checker.close()
         if self._server:
             self._server.shutdown()
             self._server.server_close()
@@ -133,11 +144,15 @@ class Daemon:
         self.start()
         log.info("serving on %s:%s, checking %s of %s", self._host, self._port, self.target.env,
                  self.target.source)
+        stopping = threading.Event()
+        previous = {sig: signal.signal(sig, lambda *_: stopping.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
+            while not stopping.wait(1.0):  # a bounded wait: an unbounded one never sees the signal
+                pass
+            log.info("stopping")
         finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
             self.stop()
 
     def drift_document(self) -> dict[str, Any]:
