@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""Runs every gitops-kafka command README.md shows, as a user gets them: from a plain
+`pip install .` (no extras) in its own virtualenv, outside the source tree's import path,
+against the shipped environments in a throwaway copy of this repository (nothing is
+written or committed in the checkout).
+
+Fails on any traceback, on an exit code other than the one expected, and when a command
+that needs a Kubernetes cluster or Kafka's ZooKeeper (none here) fails other than cleanly
+(exit 2, one line on stderr). The daemon is started, asked for /healthz and /metrics, and
+stopped. A README command missing from EXPECTED is still run and must exit 0.
+
+Usage (from the repository root; .ci/run does this): python3 .ci/readme_commands.py
+Stdlib only, so it runs before any virtualenv exists.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_REPO_URL = "https://github.com/example-org/kafka-gitops.git"
+BRANCH = "kafka/prod-more-partitions"
+
+
+@dataclass
+class Expect:
+    code: int
+    one_line_error: bool = False  # no cluster or ZooKeeper here: a clean `gitops-kafka <cmd>: ...` line
+    prepare: str | None = None    # name of a Scenario method run first
+    json_output: bool = False
+
+
+EXPECTED = {
+    "gitops-kafka generate --env prod": Expect(0),
+    "gitops-kafka generate --all": Expect(0),
+    "gitops-kafka generate --env prod --no-commit": Expect(0),
+    "gitops-kafka generate --all --check": Expect(0),
+    f"gitops-kafka generate --env prod --branch {BRANCH}": Expect(0, prepare="edit_prod_partitions"),
+    "gitops-kafka generate --env prod --repo ../platform-gitops": Expect(0),
+    "gitops-kafka render --env prod": Expect(0),
+    "gitops-kafka render --env prod --ref origin/main": Expect(0),
+    "gitops-kafka diff --env prod --base origin/main": Expect(1),  # the branch adds partitions
+    f"gitops-kafka diff --all --base main --head {BRANCH} --format markdown": Expect(1),
+    "gitops-kafka validate --all": Expect(0),
+    "gitops-kafka review-comment --base origin/main --output review.md": Expect(0),
+    "gitops-kafka check --env prod --kubeconfig ~/.kube/config [--context eks-prod]": Expect(2, one_line_error=True),
+    f"gitops-kafka check --env prod --repo {EXAMPLE_REPO_URL} --branch main --format json":
+        Expect(2, one_line_error=True),
+    "gitops-kafka check --env prod --zookeeper localhost:2181": Expect(2, one_line_error=True),
+    "gitops-kafka daemon --env prod --in-cluster --listen 0.0.0.0:8080": Expect(0),  # see run_daemon
+    "gitops-kafka check-kafka --env prod": Expect(2),  # the report says which member is unreachable
+    "gitops-kafka check-kafka --env prod --zookeeper zk-0:2181,zk-1:2181,zk-2:2181/kafka --format json":
+        Expect(2, json_output=True),
+    "gitops-kafka topics plan --env prod": Expect(2, one_line_error=True),
+}
+
+
+def readme_commands(readme: str) -> list[str]:
+    """Each gitops-kafka command in README's shell blocks, comments and set-up prefixes removed."""
+    commands, fence = [], None
+    for line in readme.splitlines():
+        if line.startswith("```"):
+            fence = None if fence is not None else line[3:].strip()
+            continue
+        if fence not in ("", "sh", "bash", "console", "shell"):
+            continue
+        code = re.sub(r"\s+#.*$", "", line).strip()
+        code = code.split("&&")[-1].strip()
+        code = re.sub(r"^(\S*/)?gitops-kafka ", "gitops-kafka ", code)
+        if code.startswith("gitops-kafka "):
+            commands.append(code)
+    return list(dict.fromkeys(commands))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(cwd), *args], check=True, capture_output=True, text=True).stdout
+
+
+class Scenario:
+    """A copy of this repository's working tree as `origin`, a clone of it to work in, and a plain install."""
+
+    def __init__(self, base: Path):
+        self.base = base
+        self.origin, self.work, self.home = base / "origin", base / "repo", base / "home"
+        self.venv = base / "venv"
+
+    def set_up(self) -> None:
+        files = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                               check=True, capture_output=True, text=True).stdout.split("\0")
+        for name in filter(None, files):
+            source = ROOT / name
+            if source.is_file():
+                (self.origin / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, self.origin / name)
+        for repo in (self.origin,):
+            git(repo, "init", "--quiet", "--initial-branch=main")
+            git(repo, "add", "-A")
+            git(repo, "-c", "user.email=ci@gitops-kafka.invalid", "-c", "user.name=CI", "commit", "--quiet", "-m", "copy")
+        for clone in (self.work, self.base / "platform-gitops"):
+            git(self.base, "clone", "--quiet", str(self.origin), str(clone))
+            git(clone, "config", "user.email", "ci@gitops-kafka.invalid")
+            git(clone, "config", "user.name", "gitops-kafka CI")
+        self.home.mkdir()  # no ~/.kube/config: there is no cluster here
+        subprocess.run([sys.executable, "-m", "venv", str(self.venv)], check=True)
+        subprocess.run([str(self.venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                        "--disable-pip-version-check", str(self.origin)], check=True)
+
+    def environment(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "KUBECONFIG", "GITOPS_KAFKA"))}
+        env.update(HOME=str(self.home), PATH=f"{self.venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
+                   NO_COLOR="1", GIT_TERMINAL_PROMPT="0")
+        return env
+
+    def argv(self, command: str) -> list[str]:
+        command = command.replace("[--context eks-prod]", "--context eks-prod")
+        command = command.replace(EXAMPLE_REPO_URL, self.origin.as_uri())
+        words = [f"{self.home}/{w[2:]}" if w.startswith("~/") else w for w in shlex.split(command)]
+        return [str(self.venv / "bin" / "gitops-kafka"), *words[1:]]
+
+    def edit_prod_partitions(self) -> None:
+        """The user's change the pull-request branch carries: more partitions for one topic."""
+        path = self.work / "environments" / "prod.yaml"
+        text = path.read_text(encoding="utf-8")
+        edited = re.sub(r"(- name: vehicle-packets\n\s+partitions: )(\d+)", lambda m: m[1] + str(int(m[2]) * 2), text, 1)
+        assert edited != text, "environments/prod.yaml has no vehicle-packets partitions to change"
+        path.write_text(edited, encoding="utf-8")
+
+
+def run_daemon(scenario: Scenario, argv: list[str]) -> tuple[int, str, str, list[str]]:
+    """Start the daemon on a free loopback port, read /healthz and /metrics, stop it with SIGINT."""
+    port = free_port()
+    argv = [a.replace("0.0.0.0:8080", f"127.0.0.1:{port}") for a in argv]
+    problems = []
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen(argv, cwd=scenario.work, env=scenario.environment(), stdout=out, stderr=err,
+                                   stdin=subprocess.DEVNULL)
+        try:
+            answers = {}
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and process.poll() is None and len(answers) < 2:
+                for path in ("/healthz", "/metrics"):
+                    try:
+                        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as answer:
+                            answers[path] = (answer.status, answer.read().decode())
+                    except (urllib.error.URLError, OSError):
+                        time.sleep(0.5)
+            if answers.get("/healthz", (0,))[0] != 200:
+                problems.append(f"/healthz did not answer 200: {answers.get('/healthz')}")
+            if "gitops_kafka" not in answers.get("/metrics", (0, ""))[1]:
+                problems.append("/metrics has no gitops_kafka series")
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+            try:
+                code = process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                code = process.wait()
+                problems.append("did not stop within 60 s of SIGINT")
+        out.seek(0)
+        err.seek(0)
+        code = 0 if code == 130 else code  # SIGINT is how a person stops it
+        return code, out.read(), err.read(), problems
+
+
+def check(command: str, expect: Expect, code: int, stdout: str, stderr: str) -> list[str]:
+    problems = []
+    if "Traceback (most recent call last)" in stdout + stderr:
+        problems.append("traceback:\n" + stderr[-3000:])
+    if code != expect.code:
+        problems.append(f"exit {code}, expected {expect.code}; stderr: {stderr.strip()[-1500:]}")
+    if expect.one_line_error:
+        lines = [line for line in stderr.splitlines() if line.strip()]
+        name = command.split()[1]
+        if len(lines) != 1 or not lines[0].startswith(f"gitops-kafka {name}: "):
+            problems.append(f"expected one line 'gitops-kafka {name}: ...' on stderr, got:\n{stderr[-1500:]}")
+    if expect.json_output:
+        try:
+            json.loads(stdout)
+        except ValueError:
+            problems.append(f"stdout is not JSON: {stdout[:300]}")
+    return problems
+
+
+def main() -> int:
+    commands = readme_commands((ROOT / "README.md").read_text(encoding="utf-8"))
+    if not commands:
+        print("README.md shows no gitops-kafka command", file=sys.stderr)
+        return 1
+    failures = 0
+    with tempfile.TemporaryDirectory(prefix="gitops-kafka-readme-") as base:
+        scenario = Scenario(Path(base))
+        scenario.set_up()
+        for command in commands:
+            expect = EXPECTED.get(command, Expect(0))
+            if expect.prepare:
+                getattr(scenario, expect.prepare)()
+            argv = scenario.argv(command)
+            started = time.monotonic()
+            if command.split()[1] == "daemon":
+                code, stdout, stderr, problems = run_daemon(scenario, argv)
+            else:
+                result = subprocess.run(argv, cwd=scenario.work, env=scenario.environment(), capture_output=True,
+                                        text=True, stdin=subprocess.DEVNULL, timeout=300)
+                code, stdout, stderr, problems = result.returncode, result.stdout, result.stderr, []
+            problems += check(command, expect, code, stdout, stderr)
+            note = "" if command in EXPECTED else "  (not in EXPECTED: must exit 0)"
+            print(f"{'FAIL' if problems else 'ok  '} exit {code} {time.monotonic() - started:5.1f}s  {command}{note}")
+            for problem in problems:
+                print("     " + problem.replace("\n", "\n     "))
+            failures += bool(problems)
+        if not (scenario.work / "review.md").is_file():
+            print("FAIL review-comment --output review.md wrote no file")
+            failures += 1
+    print(f"README commands in a plain install: {failures} of {len(commands)} not as expected")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
