@@ -209,7 +209,10 @@ def main() -> int:
     failures = 0
     with tempfile.TemporaryDirectory(prefix="gitops-kafka-readme-") as base:
         scenario = Scenario(Path(base))
+        started = time.monotonic()
         scenario.set_up()
+        print(f"plain install of this checkout (pip install ., no extras) and a copy of the repository: "
+              f"{time.monotonic() - started:.0f}s")
         for command in commands:
             expect = EXPECTED.get(command, Expect(0))
             if expect.prepare:
