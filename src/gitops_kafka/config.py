@@ -17,10 +17,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from gitops_kafka import __version__
 from gitops_kafka.errors import ConfigError, Problem
 from gitops_kafka.quantity import format_bytes, parse_java_size, parse_quantity
 
 DEFAULTS_NAME = "defaults"
+DETECTOR_IMAGE = "ghcr.io/gitops-kafka/gitops-kafka"  # where the release workflow in the README publishes the image
 ENVIRONMENTS_DIR = "environments"
 
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -254,7 +256,7 @@ class IgnoreRule(Section):
 
 class Detector(Section):
     enabled: bool = True
-    image: Image = "ghcr.io/gitops-kafka/gitops-kafka:0.1.0"
+    image: Image = f"{DETECTOR_IMAGE}:{__version__}"  # the release that generated it, unless an environment pins one
     resources: Resources = Resources(
         requests=ResourceList(cpu="50m", memory="128Mi"), limits=ResourceList(cpu="500m", memory="512Mi"))
     service_monitor: bool = Field(default=True, description="write a ServiceMonitor (needs the Prometheus Operator)")

@@ -19,6 +19,7 @@ from gitops_kafka.config import (DEFAULTS_NAME, ENVIRONMENTS_DIR, EnvironmentCon
 from gitops_kafka.errors import ConfigError, GitError, Problem
 from gitops_kafka.gitrepo import GitRepo
 from gitops_kafka.render.kustomize import base_tree, overlay_tree, sync_tree
+from gitops_kafka.stamp import STAMP, add_stamps, read_version
 from gitops_kafka.tree import MANIFEST, Tree, current, generated, write_tree
 
 STAGING = "gitops-kafka"
@@ -38,6 +39,7 @@ class Result:
     branch: str | None = None
     differences: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    other_versions: dict[str, str] = field(default_factory=dict)  # directory -> the version its stamp names
 
 
 def plan(root: Path, envs: list[str] | None) -> Plan:
@@ -62,21 +64,28 @@ def plan(root: Path, envs: list[str] | None) -> Plan:
     for name in names:
         tree.merge(overlay_tree(defaults, configs[name]))
         tree.merge(sync_tree(configs[name]))
+    add_stamps(tree)
     return Plan(list(names), tree, configs)
 
 
 def check(root: Path, envs: list[str] | None) -> Result:
-    """Compare what would be generated with what HEAD holds; write nothing."""
+    """Compare what would be generated with what HEAD holds; write nothing.
+
+    A directory whose stamp names another version is reported in `other_versions`:
+    its differences may be that version's doing rather than a forgotten generate.
+    """
     repo = GitRepo(root)
     planned = plan(repo.root, envs)
-    differences = []
+    differences, other_versions = [], {}
     for directory in planned.tree.directories:
         committed, wanted = committed_output(repo, planned.tree, directory), planned.tree.expected(directory)
+        if committed and committed.get(STAMP) != wanted[STAMP]:
+            other_versions[directory] = read_version(committed.get(STAMP)) or "a version that wrote no stamp"
         for path in sorted(set(committed) | set(wanted)):
             if committed.get(path) != wanted.get(path):
                 state = "missing" if path not in committed else "stale" if path not in wanted else "differs"
                 differences.append(f"{directory}/{path}: {state}")
-    return Result(changed=[], differences=differences)
+    return Result(changed=[], differences=differences, other_versions=other_versions)
 
 
 def committed_output(repo: GitRepo, tree: Tree, directory: str) -> dict[str, str]:

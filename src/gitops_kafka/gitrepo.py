@@ -115,6 +115,13 @@ class GitRepo:
         except TypeError:
             return None
 
+    def remote_url(self, name: str) -> str | None:
+        """The URL of a remote, or None when there is no such remote."""
+        try:
+            return self._repo.remote(name).url
+        except ValueError:
+            return None
+
     def commit(self, paths: list[str], message: str, branch: str | None = None) -> str | None:
         """Commit exactly the given paths (nothing else someone staged); None if nothing changed.
 
