@@ -8,9 +8,7 @@ kustomization or a directory source lists as YAML, so the stamp never reaches a 
 from __future__ import annotations
 
 from gitops_kafka import __version__
-from gitops_kafka.tree import Tree
-
-STAMP = ".gitops-kafka-version"
+from gitops_kafka.tree import STAMP, Tree
 PREFIX = "gitops-kafka "
 
 
