@@ -7,7 +7,9 @@ written or committed in the checkout).
 Fails on any traceback, on an exit code other than the one expected, and when a command
 that needs a Kubernetes cluster or Kafka's ZooKeeper (none here) fails other than cleanly
 (exit 2, one line on stderr). The daemon is started, asked for /healthz and /metrics, and
-stopped. A README command missing from EXPECTED is still run and must exit 0.
+stopped. A block that starts with `git init` runs in that new repository, with its git
+lines (`git push` excepted: no remote) and its `$EDITOR` step as an edit of a topic's
+partitions. A README command missing from EXPECTED is still run and must exit 0.
 
 Usage (from the repository root; .ci/run does this): python3 .ci/readme_commands.py
 Stdlib only, so it runs before any virtualenv exists.
@@ -65,24 +67,37 @@ EXPECTED = {
     "gitops-kafka check-kafka --env prod --zookeeper zk-0:2181,zk-1:2181,zk-2:2181/kafka --format json":
         Expect(2, json_output=True),
     "gitops-kafka topics plan --env prod": Expect(2, one_line_error=True),
+    # "Use it in your own GitOps repository": run in a new, empty repository, as the block says
+    "gitops-kafka init --tool argocd --env staging --env prod --repo-url https://github.com/acme/kafka-gitops.git":
+        Expect(0),
+    "gitops-kafka generate --env prod --branch kafka/more-partitions": Expect(0),
+    "gitops-kafka diff --env prod --base main --head kafka/more-partitions": Expect(1),
+    "gitops-kafka review-comment --base main --head kafka/more-partitions --output review.md": Expect(0),
+    "gitops-kafka check --env prod --kubeconfig ~/.kube/config": Expect(2, one_line_error=True),
 }
 
 
-def readme_commands(readme: str) -> list[str]:
-    """Each gitops-kafka command in README's shell blocks, comments and set-up prefixes removed."""
-    commands, fence = [], None
+def readme_blocks(readme: str) -> list[list[str]]:
+    """The lines of each shell block of README, comments removed, set-up prefixes of gitops-kafka dropped."""
+    blocks, fence, lines = [], None, []
     for line in readme.splitlines():
         if line.startswith("```"):
-            fence = None if fence is not None else line[3:].strip()
+            if fence is None:
+                fence, lines = line[3:].strip(), []
+            else:
+                if fence in ("", "sh", "bash", "console", "shell") and lines:
+                    blocks.append(lines)
+                fence = None
             continue
-        if fence not in ("", "sh", "bash", "console", "shell"):
+        if fence is None:
             continue
-        code = re.sub(r"\s+#.*$", "", line).strip()
-        code = code.split("&&")[-1].strip()
-        code = re.sub(r"^(\S*/)?gitops-kafka ", "gitops-kafka ", code)
-        if code.startswith("gitops-kafka "):
-            commands.append(code)
-    return list(dict.fromkeys(commands))
+        code = re.sub(r"(^|\s+)#.*$", "", line).strip()
+        last = code.split("&&")[-1].strip()  # `python3 -m venv .venv && ... && .venv/bin/gitops-kafka ...`
+        if re.match(r"(\S*/)?gitops-kafka ", last):
+            code = re.sub(r"^(\S*/)?gitops-kafka ", "gitops-kafka ", last)
+        if code:
+            lines.append(code)
+    return blocks
 
 
 def free_port() -> int:
@@ -136,12 +151,12 @@ class Scenario:
         words = [f"{self.home}/{w[2:]}" if w.startswith("~/") else w for w in shlex.split(command)]
         return [str(self.venv / "bin" / "gitops-kafka"), *words[1:]]
 
-    def edit_prod_partitions(self) -> None:
-        """The user's change the pull-request branch carries: more partitions for one topic."""
-        path = self.work / "environments" / "prod.yaml"
+    def edit_prod_partitions(self, cwd: Path | None = None) -> None:
+        """The user's change a pull-request branch carries: twice the partitions of prod's first topic."""
+        path = (cwd or self.work) / "environments" / "prod.yaml"
         text = path.read_text(encoding="utf-8")
-        edited = re.sub(r"(- name: vehicle-packets\n\s+partitions: )(\d+)", lambda m: m[1] + str(int(m[2]) * 2), text, 1)
-        assert edited != text, "environments/prod.yaml has no vehicle-packets partitions to change"
+        edited = re.sub(r"(\n\s+partitions: )(\d+)", lambda m: m[1] + str(int(m[2]) * 2), text, count=1)
+        assert edited != text, f"{path} has no topic partitions to change"
         path.write_text(edited, encoding="utf-8")
 
 
@@ -202,8 +217,9 @@ def check(command: str, expect: Expect, code: int, stdout: str, stderr: str) -> 
 
 
 def main() -> int:
-    commands = readme_commands((ROOT / "README.md").read_text(encoding="utf-8"))
-    if not commands:
+    blocks = readme_blocks((ROOT / "README.md").read_text(encoding="utf-8"))
+    count = sum(line.startswith("gitops-kafka ") for block in blocks for line in block)
+    if not count:
         print("README.md shows no gitops-kafka command", file=sys.stderr)
         return 1
     failures = 0
@@ -213,29 +229,50 @@ def main() -> int:
         scenario.set_up()
         print(f"plain install of this checkout (pip install ., no extras) and a copy of the repository: "
               f"{time.monotonic() - started:.0f}s")
-        for command in commands:
-            expect = EXPECTED.get(command, Expect(0))
-            if expect.prepare:
-                getattr(scenario, expect.prepare)()
-            argv = scenario.argv(command)
-            started = time.monotonic()
-            if command.split()[1] == "daemon":
-                code, stdout, stderr, problems = run_daemon(scenario, argv)
-            else:
-                result = subprocess.run(argv, cwd=scenario.work, env=scenario.environment(), capture_output=True,
-                                        text=True, stdin=subprocess.DEVNULL, timeout=300)
-                code, stdout, stderr, problems = result.returncode, result.stdout, result.stderr, []
-            problems += check(command, expect, code, stdout, stderr)
-            note = "" if command in EXPECTED else "  (not in EXPECTED: must exit 0)"
-            print(f"{'FAIL' if problems else 'ok  '} exit {code} {time.monotonic() - started:5.1f}s  {command}{note}")
-            for problem in problems:
-                print("     " + problem.replace("\n", "\n     "))
-            failures += bool(problems)
-        if not (scenario.work / "review.md").is_file():
-            print("FAIL review-comment --output review.md wrote no file")
-            failures += 1
-    print(f"README commands in a plain install: {failures} of {len(commands)} not as expected")
+        outputs = []
+        for block in blocks:
+            cwd = scenario.work  # each block starts in the copy of this repository
+            for line in block:
+                if line.startswith("git init "):  # a repository of your own, as the block makes it
+                    cwd = scenario.base / line.split()[2].split("&&")[0].strip()
+                    git(scenario.base, "init", "--quiet", "--initial-branch=main", str(cwd))
+                    git(cwd, "config", "user.email", "ci@gitops-kafka.invalid")
+                    git(cwd, "config", "user.name", "gitops-kafka CI")
+                elif line.startswith("$EDITOR environments/prod.yaml"):
+                    scenario.edit_prod_partitions(cwd)
+                elif line.startswith("git ") and not line.startswith("git push"):  # no remote here
+                    subprocess.run(line, shell=True, cwd=cwd, check=True, capture_output=True)
+                elif line.startswith("gitops-kafka "):
+                    failures += run_command(scenario, line, cwd)
+                    if "--output review.md" in line:
+                        outputs.append(cwd / "review.md")
+        for output in outputs:
+            if not output.is_file():
+                print(f"FAIL review-comment --output review.md wrote no {output}")
+                failures += 1
+    print(f"README commands in a plain install: {failures} of {count} not as expected")
     return 1 if failures else 0
+
+
+def run_command(scenario: Scenario, command: str, cwd: Path) -> int:
+    """Run one README command in cwd and report it; 1 when it did not do as expected."""
+    expect = EXPECTED.get(command, Expect(0))
+    if expect.prepare:
+        getattr(scenario, expect.prepare)()
+    argv = scenario.argv(command)
+    started = time.monotonic()
+    if command.split()[1] == "daemon":
+        code, stdout, stderr, problems = run_daemon(scenario, argv)
+    else:
+        result = subprocess.run(argv, cwd=cwd, env=scenario.environment(), capture_output=True,
+                                text=True, stdin=subprocess.DEVNULL, timeout=300)
+        code, stdout, stderr, problems = result.returncode, result.stdout, result.stderr, []
+    problems += check(command, expect, code, stdout, stderr)
+    note = "" if command in EXPECTED else "  (not in EXPECTED: must exit 0)"
+    print(f"{'FAIL' if problems else 'ok  '} exit {code} {time.monotonic() - started:5.1f}s  {command}{note}")
+    for problem in problems:
+        print("     " + problem.replace("\n", "\n     "))
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
