@@ -70,9 +70,10 @@ def kafka_root(zookeeper) -> str:
 @pytest.fixture
 def kafka(zookeeper, kafka_root) -> KafkaZnodes:
     """Writes Kafka's znodes under this test's chroot."""
-    client = writer(zookeeper.hosts + kafka_root)
+    client, root = writer(zookeeper.hosts + kafka_root), writer(zookeeper.hosts)
     try:
-        yield KafkaZnodes(client)
+        yield KafkaZnodes(client, root)
     finally:
-        client.stop()
-        client.close()
+        for c in (client, root):
+            c.stop()
+            c.close()

@@ -12,7 +12,7 @@ import json
 from kazoo.client import KazooClient
 
 from gitops_kafka.config import EnvironmentConfig
-from gitops_kafka.drift.kafka_metadata import expected_endpoint
+from gitops_kafka.drift.kafka_metadata import KAFKA_MANAGER_ROOT as MANAGER_ROOT, expected_endpoint
 
 
 def dumps(value) -> bytes:
@@ -20,17 +20,32 @@ def dumps(value) -> bytes:
 
 
 class KafkaZnodes:
-    def __init__(self, client: KazooClient):
+    """`client` is Kafka's (under its chroot, if any); `root` the ensemble's root, where CMAK writes.
+
+    The generated CMAK Deployment's ZK_HOSTS names the ensemble without a chroot, so CMAK's
+    znodes (/kafka-manager/...) are at the root even when Kafka runs under a chroot.
+    """
+
+    def __init__(self, client: KazooClient, root: KazooClient | None = None):
         self.client = client
+        self.root = root or client
+
+    def _writer(self, path: str) -> KazooClient:
+        return self.root if path == MANAGER_ROOT or path.startswith(MANAGER_ROOT + "/") else self.client
 
     def put(self, path: str, data: bytes = b"") -> None:
-        if self.client.exists(path):
-            self.client.set(path, data)
+        client = self._writer(path)
+        if client.exists(path):
+            client.set(path, data)
         else:
-            self.client.create(path, data, makepath=True)
+            client.create(path, data, makepath=True)
 
     def delete(self, path: str) -> None:
-        self.client.delete(path, recursive=True)
+        self._writer(path).delete(path, recursive=True)
+
+    def read(self, path: str) -> bytes | None:
+        client = self._writer(path)
+        return client.get(path)[0] if client.exists(path) else None
 
     def broker(self, broker_id: int, endpoint: str, version: int = 5) -> None:
         host_port = endpoint.split("://", 1)[1]
@@ -59,6 +74,16 @@ class KafkaZnodes:
         if states:
             for partition, r in replicas.items():
                 self.state(name, partition, r[0], r)
+
+    def legacy_topic(self, name: str, replicas: dict[int, list[int]]) -> None:
+        """A topic znode as Kafka 2.0-2.3 writes it (TopicZNode version 1: no topic id, no adding/removing)."""
+        self.put(f"/brokers/topics/{name}", dumps({"version": 1, "partitions": {str(p): r for p, r in replicas.items()}}))
+
+    def legacy_reassignment(self, moves: dict[tuple[str, int], list[int]]) -> None:
+        """/admin/reassign_partitions as kafka-reassign-partitions writes it before 2.4 (ReassignPartitionsZNode)."""
+        self.put("/admin/reassign_partitions", dumps({"version": 1, "partitions": [
+            {"topic": topic, "partition": partition, "replicas": replicas}
+            for (topic, partition), replicas in moves.items()]}))
 
     def state(self, name: str, partition: int, leader: int, isr: list[int]) -> None:
         self.put(f"/brokers/topics/{name}/partitions/{partition}/state",

@@ -5,7 +5,8 @@ import base64
 import copy
 
 from gitops_kafka.drift.compare import IgnoreRule, compare_object, format_path, parse_path
-from gitops_kafka.drift.report import IN_SYNC, MASK, MISSING, MODIFIED
+from gitops_kafka.drift.report import IN_SYNC, MISSING, MODIFIED
+from gitops_kafka.mask import CHANGED, MASK
 from kube import as_applied
 
 STATEFUL_SET = {
@@ -85,7 +86,7 @@ def test_secret_string_data_against_base64_data_and_values_never_shown():
     assert check(secret, live) == (IN_SYNC, ())
     live["data"]["application-secret"] = base64.b64encode(b"changed-by-hand").decode()
     state, fields = check(secret, live)
-    assert state == MODIFIED and fields[0].desired == MASK and fields[0].live == MASK
+    assert state == MODIFIED and fields[0].desired == MASK and fields[0].live == MASK + CHANGED
     assert "s3cr3t" not in repr(fields) and "Y2hhbmdl" not in repr(fields)
 
 
@@ -97,7 +98,7 @@ def test_secret_looking_env_values_are_masked():
                                                   'k:{"name":"kafka"}': {"f:env": {'k:{"name":"SASL_PASSWORD"}': {
                                                       ".": {}}}}}}}}}})
     state, fields = check(STATEFUL_SET, live)
-    assert state == MODIFIED and fields[0].live == MASK and "hunter2" not in repr(fields)
+    assert state == MODIFIED and fields[0].live == {"name": "SASL_PASSWORD", "value": MASK} and "hunter2" not in repr(fields)
 
 
 def test_applier_annotations_and_labels_are_not_drift():

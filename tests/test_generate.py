@@ -170,7 +170,7 @@ def test_repo_option_and_subdirectory(repo, tmp_path):
 def test_not_a_git_repository(tmp_path):
     shutil.copytree(PROJECT / "environments", tmp_path / "environments")
     result = run_cli("generate", "--env", "prod", cwd=tmp_path)
-    assert result.returncode == 3 and "not inside a git repository" in result.stderr
+    assert result.returncode == 2 and "not inside a git repository" in result.stderr
 
 
 def test_flux_environment_gets_a_git_repository_and_kustomization(repo):

@@ -80,7 +80,7 @@ def test_bad_input_is_one_line_without_a_traceback(tmp_path):
     not_git = tmp_path / "plain"
     not_git.mkdir()
     outside = run_cli("init", cwd=not_git)
-    assert outside.returncode == 3 and "is not inside a git repository" in outside.stderr
+    assert outside.returncode == 2 and "is not inside a git repository" in outside.stderr
     for result in (bad_env, bad_url, bad_tool, outside):
         assert "Traceback" not in result.stderr
     assert [p.name for p in root.iterdir()] == [".git"]

@@ -97,6 +97,52 @@ def test_topics_plan_nothing_to_do_exits_0(zookeeper, kafka, kafka_root, prod):
     assert result.stdout.startswith("nothing to do")
 
 
+def only_a_replication_factor_note(kafka):
+    kafka.topic("vehicle-packets", {p: [0] for p in range(3)})
+
+
+def only_a_deletion_in_progress(kafka):
+    kafka.put("/admin/delete_topics/vehicle-packets")
+
+
+def an_unreadable_topic(kafka):
+    kafka.put("/brokers/topics/vehicle-packets", b'{"version":3}')
+
+
+def an_unreadable_topic_config(kafka):
+    kafka.put("/config/topics/vehicle-events", b"{not json")
+
+
+@pytest.mark.parametrize("change, code, steps", [
+    (only_a_replication_factor_note, 1, [("note", "vehicle-packets")]),
+    (only_a_deletion_in_progress, 0, [("wait", "vehicle-packets")]),
+    (an_unreadable_topic, 2, [("unreadable", "vehicle-packets")]),
+    (an_unreadable_topic_config, 2, [("unreadable", "vehicle-events")]),
+], ids=lambda v: getattr(v, "__name__", None))
+def test_topics_plan_without_a_command_exits_as_documented(zookeeper, kafka, kafka_root, prod, change, code, steps):
+    """0 nothing to do or only to wait, 1 something to do (a note for a person), 2 cannot plan (unreadable)."""
+    kafka.cluster_as_declared(prod)
+    change(kafka)
+    plan = run_cli("topics", "plan", "--env", "prod", "--zookeeper", zookeeper.hosts + kafka_root,
+                   "--format", "json", cwd=PROJECT)
+    assert plan.returncode == code, plan.stdout + plan.stderr
+    assert [(s["action"], s["topic"]) for s in json.loads(plan.stdout)] == steps
+    assert all(s["command"] is None for s in json.loads(plan.stdout))
+    text = run_cli("topics", "plan", "--env", "prod", "--zookeeper", zookeeper.hosts + kafka_root, cwd=PROJECT)
+    assert text.returncode == code and text.stdout.startswith("nothing to do") == (code == 0), text.stdout
+
+
+@pytest.mark.parametrize("command", [["topics", "plan"], ["check-kafka"]])
+def test_a_refused_connection_is_reported_as_refused_not_as_a_time_out(command):
+    port = free_port()
+    result = run_cli(*command, "--env", "prod", "--zookeeper", f"127.0.0.1:{port}", "--timeout", "5", cwd=PROJECT)
+    output = result.stdout + result.stderr
+    assert result.returncode == 2 and f"cannot connect to 127.0.0.1:{port} (connection refused)" in output, output
+    assert "timed out" not in output and "within" not in output and "Traceback" not in output
+    unknown = run_cli(*command, "--env", "prod", "--zookeeper", "zk.invalid:2181", "--timeout", "5", cwd=PROJECT)
+    assert unknown.returncode == 2 and "zk.invalid:2181 (unknown host)" in unknown.stdout + unknown.stderr
+
+
 def test_topics_plan_errors_exit_2(zookeeper):
     down = run_cli("topics", "plan", "--env", "prod", "--zookeeper", f"127.0.0.1:{free_port()}", "--timeout", "1",
                    cwd=PROJECT)

@@ -125,6 +125,55 @@ def test_reassignment_in_progress_is_a_state_not_drift(kafka, reader, prod):
     assert dict((t.name, t.status) for t in result.topics)["vehicle-packets"] == "reassigning"
 
 
+def test_a_reassignment_on_kafka_before_2_4_is_a_state_not_drift(kafka, reader, prod):
+    """Kafka 2.0-2.3 moving vehicle-packets 0 from [0,1] to [2,1]: the topic znode lists old and new
+    replicas together ([2,1,0]) and only /admin/reassign_partitions says which are the new ones."""
+    kafka.cluster_as_declared(prod)
+    kafka.legacy_topic("vehicle-packets", {0: [2, 1, 0], 1: [1, 2], 2: [2, 0]})
+    kafka.legacy_reassignment({("vehicle-packets", 0): [2, 1]})
+    kafka.state("vehicle-packets", 0, 1, [1, 0])  # the new replica is still catching up
+    result = report(reader, prod)
+    assert result.in_sync, result.findings
+    assert result.reassigning == ("vehicle-packets",)
+    assert dict((t.name, t.status) for t in result.topics)["vehicle-packets"] == "reassigning"
+    kafka.legacy_reassignment({("vehicle-packets", 0): [2, 1, 0]})  # a reassignment to a factor git does not declare
+    result = eventually(lambda: r if not (r := report(reader, prod)).in_sync else None)
+    assert kinds(result) == [("replication-factor", "vehicle-packets")]
+    assert "replication factor mixed, git declares 2" in result.findings[0].message  # partition 0 heads for 3
+
+
+def test_a_malformed_topic_config_makes_the_topic_unreadable_not_drift(kafka, reader, prod):
+    kafka.cluster_as_declared(prod)
+    kafka.put("/config/topics/vehicle-events", b'{"version":1,"config":{"retention.ms":604800000}}')
+    result = report(reader, prod)
+    assert dict((t.name, t.status) for t in result.topics)["vehicle-events"] == "unreadable"
+    assert kinds(result) == [("unreadable", "/config/topics/vehicle-events")]
+    kafka.topic("vehicle-events", {0: [0, 1]})  # a real difference besides: that is drift
+    kafka.put("/config/topics/vehicle-events", b"{not json")
+    result = eventually(lambda: r if (r := report(reader, prod)).topics[1].status == "drift" else None)
+    assert result.topics[1].kinds == ("partitions", "unreadable")
+
+
+def test_kafka_under_a_chroot_and_cmak_where_its_deployment_puts_it(zookeeper, kafka, kafka_root, prod):
+    """`kafka.zookeeper_chroot` set: Kafka's znodes under it, CMAK's at the root its own ZK_HOSTS names."""
+    from gitops_kafka.drift.kafka_check import KafkaMonitor, target
+    from gitops_kafka.render.kafka_manager import deployment
+
+    chrooted = prod.model_copy(update={"kafka": prod.kafka.model_copy(update={"zookeeper_chroot": kafka_root})})
+    cmak = deployment(chrooted)["spec"]["template"]["spec"]["containers"][0]
+    assert {"name": "ZK_HOSTS", "value": "kafka-zookeeper:2181"} in cmak["env"]  # no chroot: CMAK writes at the root
+    kafka.cluster_as_declared(chrooted)
+    assert kafka.root.exists("/kafka-manager/configs/kafka") and not kafka.client.exists("/kafka-manager")
+    monitor = KafkaMonitor(chrooted, target(chrooted, zookeeper.hosts), timeout=5)
+    try:
+        result = monitor.cycle().metadata
+        assert result.in_sync, result.findings
+        kafka.delete("/kafka-manager/configs/kafka")
+        assert kinds(monitor.cycle().metadata) == [("kafka-manager", "kafka")]
+    finally:
+        monitor.close()
+
+
 def test_offline_under_replicated_and_under_min_isr_partitions(kafka, reader, prod):
     kafka.cluster_as_declared(prod)
     kafka.state("vehicle-packets", 0, -1, [])       # offline
@@ -182,7 +231,7 @@ MALFORMED = [
 @pytest.mark.parametrize("path,payload,reason", MALFORMED, ids=[f"{p}:{r}" for p, _, r in MALFORMED])
 def test_a_malformed_payload_is_unreadable_never_in_sync_and_recovers(kafka, reader, prod, path, payload, reason):
     kafka.cluster_as_declared(prod)
-    original = kafka.client.get(path)[0] if kafka.client.exists(path) else None
+    original = kafka.read(path)
     assert report(reader, prod).in_sync
     kafka.put(path, payload)
     result = eventually(lambda: r if (r := report(reader, prod)).unreadable else None)
@@ -191,6 +240,8 @@ def test_a_malformed_payload_is_unreadable_never_in_sync_and_recovers(kafka, rea
     assert finding.subject == path and reason in finding.message
     if path.startswith("/brokers/topics/vehicle-packets") and "state" not in path:
         assert dict((t.name, t.status) for t in result.topics)["vehicle-packets"] == "unreadable"
+    if path.startswith("/config/topics/"):
+        assert dict((t.name, t.status) for t in result.topics)[path.rsplit("/", 1)[1]] == "unreadable"
     if original is None:
         kafka.delete(path)
     else:

@@ -168,7 +168,7 @@ def test_missing_chroot_is_unreadable_until_it_exists(zookeeper, prod):
         client = writer(zookeeper.hosts)
         client.create(chroot)
         chrooted = writer(zookeeper.hosts + chroot)
-        KafkaZnodes(chrooted).cluster_as_declared(prod)
+        KafkaZnodes(chrooted, client).cluster_as_declared(prod)
         chrooted.stop()
         client.stop()
         assert monitor.cycle().metadata.in_sync

@@ -3,21 +3,91 @@
 Exit codes: 0 done (or nothing to do), 1 found something (`--check` difference, a diff,
 validation findings), 2 invalid input, 3 refused to overwrite work or git failed.
 `diff` keeps to 0 / 1 / 2: every error it meets exits 2.
+
+A bad value on the command line is one line naming the option and the value, exit 2:
+values are checked here (numbers of seconds, the --listen address, the --output
+directory) before any work starts, never met later as a traceback.
 """
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import textwrap
 from pathlib import Path
 
 from gitops_kafka import __version__, usage
-from gitops_kafka.errors import GitopsKafkaError
+from gitops_kafka.errors import ConfigError, GitopsKafkaError
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse whose errors are one line (`gitops-kafka check: argument --timeout: ...`), exit 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def seconds(text: str) -> float:
+    """A positive, finite number of seconds (--timeout, --interval)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a positive number of seconds")
+    return value
+
+
+def output_file(text: str) -> Path:
+    """A file that can be written: its directory exists and it is not itself a directory."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a directory, not a file")
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r}: directory {str(path.parent)!r} does not exist")
+    return path
+
+
+def branch_name(text: str) -> str:
+    """A name git accepts for a branch (the rules of `git check-ref-format --branch`)."""
+    bad = (not text or text.startswith(("-", "/")) or text.endswith((".", "/", ".lock")) or ".." in text
+           or "//" in text or "@{" in text or text == "@" or any(c in text for c in " ~^:?*[\\\x7f")
+           or any(ord(c) < 32 for c in text) or any(part.startswith(".") for part in text.split("/")))
+    if bad:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a valid branch name")
+    return text
+
+
+def zookeeper_hosts(text: str) -> str:
+    """host:port[,host:port...][/chroot], each member well formed."""
+    from gitops_kafka.drift.zookeeper import split_address
+    from gitops_kafka.errors import SourceError
+
+    hosts, _, _ = text.partition("/")
+    members = [m.strip() for m in hosts.split(",")]
+    if not hosts.strip() or not all(members):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected host:port[,host:port...][/chroot]")
+    for member in members:
+        try:
+            _, port = split_address(member)
+        except SourceError:
+            raise argparse.ArgumentTypeError(f"{text!r}: {member!r} is not host:port") from None
+        if not 0 < port <= 65535:
+            raise argparse.ArgumentTypeError(f"{text!r}: port {port} of {member!r} is out of range")
+    return text
+
+
+def host_port(text: str) -> str:
+    """HOST:PORT, as a Kafka bootstrap server."""
+    host, _, port = text.rpartition(":")
+    if not host or any(c.isspace() for c in host) or not port.isdigit() or not 0 < int(port) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected HOST:PORT such as kafka:9092")
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gitops-kafka", description=textwrap.fill(usage.SUMMARY, width=88),
-                                     epilog=usage.OVERVIEW, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = Parser(prog="gitops-kafka", description=textwrap.fill(usage.SUMMARY, width=88),
+                    epilog=usage.OVERVIEW, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"gitops-kafka {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -51,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--no-commit", action="store_true", help="write the files but do not commit")
     mode.add_argument("--check", action="store_true",
                       help="write nothing; exit 1 if the committed output differs from what would be generated")
-    mode.add_argument("--branch", metavar="NAME", help="commit on a new branch NAME (for a pull request)")
+    mode.add_argument("--branch", type=branch_name, metavar="NAME", help="commit on a new branch NAME (for a pull request)")
     generate.set_defaults(handler=run_generate)
 
     render = commands.add_parser(
@@ -91,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "then the rendered diff of every environment against the base. Exit 1 on validation findings.")
     comment.add_argument("--base", required=True, metavar="REV")
     comment.add_argument("--head", metavar="REV", help="default: the working tree")
-    comment.add_argument("--output", type=Path, metavar="FILE", help="write the comment here (default: stdout)")
+    comment.add_argument("--output", type=output_file, metavar="FILE", help="write the comment here (default: stdout)")
     _repo_argument(comment)
     comment.set_defaults(handler=run_review_comment)
 
@@ -108,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the drift check on a schedule (one at a time, missed runs coalesced) and serve its "
                     "latest report over HTTP for Prometheus and people.")
     add_target_options(daemon)
-    daemon.add_argument("--interval", type=float, metavar="SECONDS",
+    daemon.add_argument("--interval", type=seconds, metavar="SECONDS",
                         help="seconds between checks (default: the environment's detector.interval)")
     daemon.add_argument("--listen", default="0.0.0.0:8080", metavar="HOST:PORT", help="HTTP address (default %(default)s)")
     daemon.set_defaults(handler=run_daemon)
@@ -129,9 +199,10 @@ def build_parser() -> argparse.ArgumentParser:
         "plan", help="print the Kafka commands that would make the topics match git (never a delete)",
         description="Read the topics from ZooKeeper and print what it would take to make them match "
                     "environments/<env>.yaml, as kafka-topics / kafka-configs commands. Nothing is run. "
-                    "Exit 0 nothing to do, 1 something to do, 2 error.")
+                    "Exit 0 nothing to do (or only to wait for a deletion), 1 something to do (a command, or a "
+                    "note on what no command can do), 2 error or a topic that cannot be read.")
     _kafka_source_arguments(plan)
-    plan.add_argument("--bootstrap-server", metavar="HOST:PORT",
+    plan.add_argument("--bootstrap-server", type=host_port, metavar="HOST:PORT",
                       help="the bootstrap server in the printed commands (default: the cluster's Service)")
     plan.add_argument("--format", choices=("text", "json"), default="text")
     plan.set_defaults(handler=run_topics_plan)
@@ -143,10 +214,10 @@ def _kafka_source_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--env", required=True, metavar="ENV", help="environment to compare against")
     parser.add_argument("--repo", type=Path, default=Path.cwd(), metavar="PATH",
                         help="the GitOps repository (default: the current directory)")
-    parser.add_argument("--zookeeper", metavar="HOSTS",
+    parser.add_argument("--zookeeper", type=zookeeper_hosts, metavar="HOSTS",
                         help="host:port[,host:port...][/chroot] to read instead of the members the environment "
                              "declares (default: $GITOPS_KAFKA_ZOOKEEPER, else the declared members)")
-    parser.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+    parser.add_argument("--timeout", type=seconds, default=10.0, metavar="SECONDS",
                         help="ZooKeeper connection and session timeout (default 10)")
 
 
@@ -166,15 +237,15 @@ def add_target_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--env", required=True, metavar="ENV", help="environment to check")
     command.add_argument("--repo", default=None, metavar="URL|PATH",
                          help="GitOps repository to track (default: the repository of the current directory)")
-    command.add_argument("--branch", default=None, metavar="NAME",
+    command.add_argument("--branch", type=branch_name, default=None, metavar="NAME",
                          help="branch to track (default: the environment's gitops.revision)")
     command.add_argument("--cache", type=Path, default=None, metavar="DIR",
                          help="where the tracked branch is fetched to (default: a folder under the user cache)")
     command.add_argument("--kubeconfig", default=None, metavar="PATH", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
     command.add_argument("--context", default=None, metavar="NAME", help="kubeconfig context (default: the current one)")
     command.add_argument("--in-cluster", action="store_true", help="use the pod's service account")
-    command.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="per API request (default %(default)s)")
-    command.add_argument("--zookeeper", default=None, metavar="HOST:PORT,...[/CHROOT]",
+    command.add_argument("--timeout", type=seconds, default=10.0, metavar="SECONDS", help="per API request (default %(default)s)")
+    command.add_argument("--zookeeper", type=zookeeper_hosts, default=None, metavar="HOST:PORT,...[/CHROOT]",
                          help="also check ZooKeeper and Kafka's metadata there (in the cluster: the declared "
                               "members, checked by default; also $GITOPS_KAFKA_ZOOKEEPER)")
 
@@ -206,10 +277,18 @@ def run_check(args: argparse.Namespace) -> int:
 def run_daemon(args: argparse.Namespace) -> int:
     from gitops_kafka.daemon import Daemon, parse_listen
 
+    host, port = parse_listen(args.listen)  # before anything starts
+    _load_kubeconfig(args)
     target = build_target(args)
-    host, port = parse_listen(args.listen)
     Daemon(target, interval=args.interval, host=host, port=port).serve_forever()
     return 0
+
+
+def _load_kubeconfig(args: argparse.Namespace) -> None:
+    """The daemon refuses to start on a kubeconfig it cannot load: no cycle could ever succeed."""
+    from gitops_kafka.drift.live import KubernetesCluster
+
+    KubernetesCluster(args.kubeconfig, args.context, args.in_cluster, args.timeout).close()
 
 
 def run_init(args: argparse.Namespace) -> int:
@@ -300,10 +379,26 @@ def run_review_comment(args: argparse.Namespace) -> int:
 
     comment = review_comment(args.repo, args.base, args.head)
     if args.output:
-        args.output.write_text(comment.body, encoding="utf-8")
+        _write_atomically(args.output, comment.body)
     else:
         sys.stdout.write(comment.body)
     return 1 if comment.findings else 0
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """The whole file or nothing: written beside the target, then renamed over it."""
+    import os
+    import tempfile
+
+    try:
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.",
+                                         delete=False) as temporary:
+            temporary.write(text)
+        os.replace(temporary.name, path)
+    except OSError as exc:
+        if "temporary" in locals():
+            Path(temporary.name).unlink(missing_ok=True)
+        raise GitopsKafkaError(f"--output {str(path)!r}: cannot write: {exc.strerror or exc}") from None
 
 
 def run_check_kafka(args: argparse.Namespace) -> int:
@@ -330,15 +425,17 @@ def run_topics_plan(args: argparse.Namespace) -> int:
     where = kafka_check.target(config, args.zookeeper)
     snapshot = kafka_reader.read_once(where.hosts, where.chroot, config.cluster_name, args.timeout)
     steps = topic_plan.plan(snapshot, config, args.bootstrap_server)
+    code = topic_plan.outcome(steps)
     if args.format == "json":
         print(json.dumps([s.to_dict() for s in steps], indent=2))
-    elif not steps:
-        print(f"nothing to do: Kafka's topics match environments/{args.env}.yaml")
+    elif code == 0:
+        print(f"nothing to do: Kafka's topics match environments/{args.env}.yaml"
+              + (" (once what is in progress completes)" if steps else ""))
     for step in steps if args.format == "text" else ():
         print(f"# {step.description}")
         if step.command:
             print(step.shell())
-    return 1 if steps else 0
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -346,7 +443,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except GitopsKafkaError as exc:
-        print(f"gitops-kafka {args.command}: {exc}", file=sys.stderr)
+        # One line; only a ConfigError lists its problems one per line, by file and line.
+        message = str(exc) if isinstance(exc, ConfigError) else " ".join(str(exc).split())
+        print(f"gitops-kafka {args.command}: {message}", file=sys.stderr)
         return getattr(args, "error_exit_code", None) or exc.exit_code
     except KeyboardInterrupt:
         print(f"gitops-kafka {args.command}: interrupted", file=sys.stderr)

@@ -547,6 +547,9 @@ def load_environment(repo: Path, env: str) -> EnvironmentConfig:
     if not DNS1123_LABEL.match(env) or env == DEFAULTS_NAME:
         raise ConfigError([Problem(f"{ENVIRONMENTS_DIR}/{env}.yaml", None, "",
                                    "environment names are DNS-1123 labels and 'defaults' is reserved")])
+    if not (repo / ENVIRONMENTS_DIR).is_dir():
+        raise ConfigError([Problem(str(repo / ENVIRONMENTS_DIR), None, "",
+                                   "no such directory: --repo must name a GitOps repository")])
     documents = [read_document(repo / ENVIRONMENTS_DIR / f"{env}.yaml", f"{ENVIRONMENTS_DIR}/{env}.yaml")]
     defaults = repo / ENVIRONMENTS_DIR / f"{DEFAULTS_NAME}.yaml"
     if defaults.exists():

@@ -27,10 +27,24 @@ DEFAULT_INTERVAL = 60.0
 
 
 def parse_listen(text: str) -> tuple[str, int]:
+    """HOST:PORT checked before anything starts: a port in range, a host that resolves, an address free to bind."""
+    import socket
+
     host, _, port = text.rpartition(":")
-    if not port.isdigit():
-        raise GitopsKafkaError(f"--listen {text!r}: expected HOST:PORT such as 0.0.0.0:8080")
-    return host or "0.0.0.0", int(port)
+    host = host.strip("[]") or "0.0.0.0"
+    if not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise GitopsKafkaError(f"--listen {text!r}: expected HOST:PORT with a port from 0 to 65535, such as 0.0.0.0:8080")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, int(port), type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        raise GitopsKafkaError(f"--listen {text!r}: cannot resolve {host!r}: {getattr(exc, 'strerror', None) or exc}") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the HTTP server binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise GitopsKafkaError(f"--listen {text!r}: cannot listen there: {exc.strerror or exc}") from None
+    return host, int(port)
 
 
 @dataclass
@@ -140,7 +154,10 @@ class Daemon:
             self._server.server_close()
 
     def serve_forever(self) -> None:
+        from gitops_kafka.mask import mask_logs
+
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        mask_logs()
         self.start()
         log.info("serving on %s:%s, checking %s of %s", self._host, self._port, self.target.env,
                  self.target.source)

@@ -35,7 +35,10 @@ class ConfigError(GitopsKafkaError):
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
         count = len(self.problems)
-        head = f"{count} problem{'s' if count != 1 else ''} in environment configuration"
+        if count == 1:  # one line, as every other error
+            super().__init__(str(self.problems[0]))
+            return
+        head = f"{count} problems in environment configuration"
         super().__init__("\n".join([head, *(f"  {p}" for p in self.problems)]))
 
 
@@ -53,6 +56,10 @@ class GitError(GitopsKafkaError):
     """A git operation failed or would overwrite uncommitted work."""
 
     exit_code = 3
+
+
+class RepositoryError(GitopsKafkaError):
+    """The path given as the GitOps repository is not inside a git repository (invalid input, exit 2)."""
 
 
 class RevisionError(GitopsKafkaError):

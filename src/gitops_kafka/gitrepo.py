@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
-from gitops_kafka.errors import GitError, RevisionError
+from gitops_kafka.errors import GitError, RepositoryError, RevisionError
 
 SYMLINK_MODE = 0o120000
 EXECUTABLE_MODE = 0o100755
@@ -20,7 +19,7 @@ class GitRepo:
         try:
             self._repo = git.Repo(path, search_parent_directories=True)
         except (git.exc.InvalidGitRepositoryError, git.exc.NoSuchPathError):
-            raise GitError(f"{path} is not inside a git repository (run 'git init' there, or pass --repo)") from None
+            raise RepositoryError(f"{path} is not inside a git repository (run 'git init' there, or pass --repo)") from None
         if self._repo.bare:
             raise GitError(f"{path} is a bare repository; generate needs a working tree")
         self._git_exc = git.exc
@@ -148,8 +147,10 @@ class GitRepo:
 
 
 def redact(url: str) -> str:
-    """A git URL without the credentials it may carry (https://user:token@host/...)."""
-    return re.sub(r"(//)[^@/]+@", r"\1***@", url)
+    """A git URL (or git's message) without the credentials it may carry (https://user:token@host/...)."""
+    from gitops_kafka.mask import mask_text
+
+    return mask_text(url)
 
 
 def checkout_branch(source: str, branch: str, cache: Path, timeout: float = 120.0) -> tuple[str, Path]:

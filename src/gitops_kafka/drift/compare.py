@@ -13,14 +13,14 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
-from gitops_kafka.drift.normalize import Keyed, key_from_managed_fields, prepare
-from gitops_kafka.drift.report import MASK, MISSING, MODIFIED, IN_SYNC, FieldDrift
+from gitops_kafka.drift.normalize import Keyed, key_from_managed_fields, prepare, secret_data
+from gitops_kafka.drift.report import MISSING, MODIFIED, IN_SYNC, FieldDrift
+from gitops_kafka.mask import mask_object
 
 # Field managers of people's tools; everything else is the GitOps applier, a controller or a webhook.
 HUMAN_MANAGERS = re.compile(r"^(kubectl(-.+)?|k9s|Mozilla|Lens|OpenLens|headlamp|rancher|kubernetes-dashboard)$")
 # Controllers that own replicas when something scales the object for them (HorizontalPodAutoscaler).
 REPLICA_CONTROLLERS = {"kube-controller-manager", "keda-operator"}
-SECRET_NAME = re.compile(r"(?i)(pass(word)?|secret|token|credential|private|api[-_]?key|(^|_)key$)")
 IGNORED_METADATA = {"managedFields", "resourceVersion", "uid", "generation", "creationTimestamp", "selfLink",
                     "deletionTimestamp", "deletionGracePeriodSeconds", "ownerReferences", "finalizers"}
 # Written by the GitOps tools themselves on every object they apply.
@@ -76,18 +76,22 @@ def compare_object(desired: dict[str, Any], live: dict[str, Any] | None,
         fields.append(FieldDrift(format_path(path), None, value, manager, time))
     fields = [f for f, path in ((f, parse_path(f.path)) for f in fields)
               if not any(rule.matches(kind, name, path) for rule in rules)]
-    fields = [mask(kind, f) for f in fields]
     return (MODIFIED if fields else IN_SYNC), tuple(fields)
 
 
 class _Shown:
-    """Desired and live in report form (structure normalized, scalars as written), made on first use."""
+    """Desired and live in report form (masked, structure normalized, scalars as written), made on first use.
+
+    Values are masked here, before any reaches a FieldDrift: a report cannot show a credential.
+    """
 
     def __init__(self, desired: dict[str, Any], live: dict[str, Any]):
         self._objects = {"desired": desired, "live": live}
 
     def __getattr__(self, side: str) -> Any:
-        value = prepare(comparable(self._objects[side]), False)
+        desired, live = (secret_data(comparable(self._objects[s])) for s in ("desired", "live"))
+        masked = mask_object(desired) if side == "desired" else mask_object(live, desired)
+        value = prepare(masked, False)
         setattr(self, side, value)
         return value
 
@@ -232,13 +236,3 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     return value
 
-
-def mask(kind: str, drift: FieldDrift) -> FieldDrift:
-    """Secret values and values of secret-looking env vars never leave the detector."""
-    path = parse_path(drift.path)
-    secret = (kind == "Secret" and path[:1] in (("data",), ("stringData",))) or \
-        any(path[i] == "env" and i + 1 < len(path) and SECRET_NAME.search(path[i + 1]) for i in range(len(path)))
-    if not secret:
-        return drift
-    return FieldDrift(drift.path, MASK if drift.desired is not None else None,
-                      MASK if drift.live is not None else None, drift.manager, drift.time)

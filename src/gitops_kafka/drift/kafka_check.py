@@ -79,7 +79,7 @@ class KafkaMonitor:
         self.config = config
         self.target = where
         self.timeout = timeout
-        self.reader = KafkaReader(where.hosts, where.chroot, config.cluster_name, timeout)
+        self.reader = KafkaReader(where.hosts, where.chroot, config.cluster_name, timeout, km.kafka_manager_root(config))
         self.snapshot: km.Snapshot | None = None
 
     def cycle(self) -> KafkaCheck:

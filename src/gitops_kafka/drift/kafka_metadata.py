@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from gitops_kafka.config import EnvironmentConfig
@@ -40,17 +40,32 @@ class Broker:
 
 @dataclass(frozen=True, slots=True)
 class Assignment:
-    """`/brokers/topics/<t>`: replicas per partition, and a reassignment if one is in progress."""
+    """`/brokers/topics/<t>`: replicas per partition, and a reassignment if one is in progress.
+
+    Kafka 2.4+ writes a reassignment into the topic znode (adding_replicas, removing_replicas).
+    Kafka 2.0-2.3 writes the old and new replicas together into `partitions` and the new ones
+    only into /admin/reassign_partitions: those are `targets` (see `Snapshot.assignment`).
+    """
 
     replicas: Mapping[int, tuple[int, ...]]
     adding: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
     removing: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
     topic_id: str | None = None
+    targets: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
 
     def replication_factor(self) -> int | None:
         """The factor the topic has (or will have once a reassignment ends); None if partitions disagree."""
-        factors = {len(r) - len(self.removing.get(p, ())) for p, r in self.replicas.items()}
+        factors = {len(self.targets[p]) if p in self.targets else len(r) - len(self.removing.get(p, ()))
+                   for p, r in self.replicas.items()}
         return factors.pop() if len(factors) == 1 else None
+
+    @property
+    def reassigning(self) -> bool:
+        return bool(self.adding or self.removing or self.targets)
+
+    def moving(self, partition: int) -> bool:
+        """Whether this partition's replicas are being reassigned (new ones may still be catching up)."""
+        return partition in self.adding or partition in self.targets
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,13 +179,20 @@ def parse_cluster_id(data: bytes | None) -> str:
     return value
 
 
-def parse_reassignment(data: bytes | None) -> frozenset[str]:
-    """`/admin/reassign_partitions` (the pre-2.4 way): the topics being reassigned."""
+def parse_reassignment(data: bytes | None) -> dict[str, dict[int, tuple[int, ...]]]:
+    """`/admin/reassign_partitions` (the pre-2.4 way): topic -> partition -> the replicas it moves to.
+
+    Kafka's ReassignPartitionsZNode: {"version":1,"partitions":[{"topic":"t","partition":0,"replicas":[1,2,3]}]}.
+    """
     partitions = _json_object(data).get("partitions")
     if not isinstance(partitions, list) or not all(isinstance(p, dict) and isinstance(p.get("topic"), str)
                                                     for p in partitions):
         raise PayloadError(f"partitions: expected a list of {{topic, partition, replicas}}, got {partitions!r}")
-    return frozenset(p["topic"] for p in partitions)
+    out: dict[str, dict[int, tuple[int, ...]]] = {}
+    for entry in partitions:
+        partition = _int(entry.get("partition"), f"partitions[{entry['topic']}].partition")
+        out.setdefault(entry["topic"], {})[partition] = _int_list(entry.get("replicas"), f"partitions[{entry['topic']}].replicas")
+    return out
 
 
 def parse_kafka_manager_cluster(data: bytes | None) -> str:
@@ -195,11 +217,20 @@ class Snapshot:
     configs: Mapping[str, dict[str, str] | Unreadable]
     states: Mapping[str, Mapping[int, PartitionState | Unreadable | None]]
     pending_deletion: frozenset[str] = frozenset()
-    reassigning: frozenset[str] | Unreadable = frozenset()
+    # /admin/reassign_partitions (Kafka before 2.4): topic -> partition -> target replicas
+    reassigning: Mapping[str, Mapping[int, tuple[int, ...]]] | Unreadable = field(default_factory=dict)
     kafka_manager_root: bool = False
     kafka_manager_cluster: str | Unreadable | None = None
     # Znodes in a list whose name cannot be what Kafka writes (a broker id "x").
     strays: tuple[Unreadable, ...] = ()
+
+    def assignment(self, topic: str) -> Assignment | Unreadable | None:
+        """The topic's assignment, with a pre-2.4 reassignment (/admin/reassign_partitions) folded in."""
+        live = self.topics.get(topic)
+        targets = self.reassigning.get(topic) if isinstance(self.reassigning, Mapping) else None
+        if not isinstance(live, Assignment) or not targets:
+            return live
+        return replace(live, targets={p: r for p, r in targets.items() if p in live.replicas and p not in live.adding})
 
     def unreadable(self) -> list[Unreadable]:
         found = list(self.strays)
@@ -286,6 +317,15 @@ def unreadable_report(error: str) -> KafkaMetadataReport:
                                findings=(Finding("unreadable", "zookeeper", error),))
 
 
+def kafka_manager_root(config: EnvironmentConfig) -> str:
+    """Where CMAK keeps its znodes on the ensemble: under the chroot of its own ZK_HOSTS, not Kafka's."""
+    from gitops_kafka.render import kafka_manager
+
+    hosts = kafka_manager.zookeeper_hosts(config)
+    chroot = hosts[hosts.index("/"):].rstrip("/") if "/" in hosts else ""
+    return f"{chroot}{kafka_manager.ROOT_ZNODE}"
+
+
 def expected_endpoint(config: EnvironmentConfig, broker_id: int) -> str:
     """The listener the generated StatefulSet makes broker `broker_id` advertise."""
     pod = f"{config.cluster_name}-{broker_id}"  # the StatefulSet is named after the cluster
@@ -308,8 +348,8 @@ def compare(snapshot: Snapshot, config: EnvironmentConfig) -> KafkaMetadataRepor
     health, counts = _partition_findings(snapshot, config)
     findings += health
     reassigning = {name for name, a in snapshot.topics.items() if isinstance(a, Assignment) and (a.adding or a.removing)}
-    if isinstance(snapshot.reassigning, frozenset):
-        reassigning |= snapshot.reassigning
+    if isinstance(snapshot.reassigning, Mapping):
+        reassigning |= set(snapshot.reassigning)
     patterns = [re.compile(p) for p in config.detector.topic_exclude]
     declared = {t.name for t in config.topics}
     extra = sorted(t for t in snapshot.topics if t not in declared and not excluded(t, patterns)
@@ -361,18 +401,19 @@ def _broker_findings(snapshot: Snapshot, config: EnvironmentConfig):
 def _kafka_manager_findings(snapshot: Snapshot, config: EnvironmentConfig):
     if not config.kafka_manager.enabled:
         return
+    root = kafka_manager_root(config)
     if not snapshot.kafka_manager_root:
-        yield Finding("kafka-manager", KAFKA_MANAGER_ROOT, f"Kafka Manager's root znode {KAFKA_MANAGER_ROOT} does not exist")
+        yield Finding("kafka-manager", root, f"Kafka Manager's root znode {root} does not exist")
     elif snapshot.kafka_manager_cluster is None:
         yield Finding("kafka-manager", config.cluster_name,
                       f"cluster {config.cluster_name} is not registered in Kafka Manager "
-                      f"({KAFKA_MANAGER_ROOT}/configs/{config.cluster_name} is missing)")
+                      f"({root}/configs/{config.cluster_name} is missing)")
 
 
 def _topic_findings(snapshot: Snapshot, config: EnvironmentConfig):
     statuses, findings = [], []
     for topic in config.topics:
-        name, live = topic.name, snapshot.topics.get(topic.name)
+        name, live = topic.name, snapshot.assignment(topic.name)
         kinds: list[str] = []
         if name in snapshot.pending_deletion:
             statuses.append(TopicStatus(name, "pending-deletion"))
@@ -397,9 +438,8 @@ def _topic_findings(snapshot: Snapshot, config: EnvironmentConfig):
                                     f"git declares {topic.replication_factor}",
                                     desired=topic.replication_factor, actual=factor))
         live_config = snapshot.configs.get(name, {})
-        if isinstance(live_config, Unreadable):
-            kinds.append("unreadable")
-        else:
+        unreadable = isinstance(live_config, Unreadable)
+        if not unreadable:
             for key in sorted(set(topic.config) | set(live_config)):
                 want, have = topic.config.get(key), live_config.get(key)
                 if want != have:
@@ -407,10 +447,10 @@ def _topic_findings(snapshot: Snapshot, config: EnvironmentConfig):
                     what = (f"sets {key}={have!r}, git does not" if want is None else
                             f"lacks {key}={want!r}" if have is None else f"has {key}={have!r}, git declares {want!r}")
                     findings.append(Finding("config", name, f"topic {name} {what}", desired=want, actual=have))
-        reassigning = bool(live.adding or live.removing) or (
-            isinstance(snapshot.reassigning, frozenset) and name in snapshot.reassigning)
-        status = "drift" if kinds else "reassigning" if reassigning else "in-sync"
-        statuses.append(TopicStatus(name, status, tuple(dict.fromkeys(kinds))))
+        reassigning = live.reassigning or (isinstance(snapshot.reassigning, Mapping) and name in snapshot.reassigning)
+        # A config that cannot be read is no difference found: without another one, the verdict is unknown.
+        status = "drift" if kinds else "unreadable" if unreadable else "reassigning" if reassigning else "in-sync"
+        statuses.append(TopicStatus(name, status, tuple(dict.fromkeys(kinds + ["unreadable"] * unreadable))))
     return statuses, findings
 
 
@@ -425,7 +465,7 @@ def _partition_findings(snapshot: Snapshot, config: EnvironmentConfig):
     counts = {"total": 0, "offline": 0, "under_replicated": 0, "under_min_isr": 0}
     findings = []
     for name in sorted(snapshot.topics):
-        assignment = snapshot.topics[name]
+        assignment = snapshot.assignment(name)
         if not isinstance(assignment, Assignment) or name in snapshot.pending_deletion:
             continue
         states = snapshot.states.get(name, {})
@@ -439,7 +479,7 @@ def _partition_findings(snapshot: Snapshot, config: EnvironmentConfig):
             if state is None or state.leader < 0:
                 offline.append(partition)
                 continue
-            if len(state.isr) < len(replicas) and partition not in assignment.adding:
+            if len(state.isr) < len(replicas) and not assignment.moving(partition):
                 under.append(partition)
             if len(state.isr) < needed:
                 below.append(partition)

@@ -7,6 +7,10 @@ small znodes (brokers, controller, cluster id, admin markers, Kafka Manager) are
 every cycle. When watches may have been lost (the session expired or the connection
 was suspended) the next cycle reads everything again; when a cycle fails, what it
 could not read stays due for the next one.
+
+Kafka's znodes are read under Kafka's chroot; Kafka Manager's (CMAK's) at `manager_root`,
+an absolute path on the ensemble: CMAK keeps them where its own ZK_HOSTS points, which
+the generated Deployment never puts inside Kafka's chroot.
 """
 from __future__ import annotations
 
@@ -55,10 +59,12 @@ def parsed(path: str, data: bytes | None, parse: Callable[[bytes | None], T]) ->
 class KafkaReader:
     """Reads a `Snapshot` per cycle; `reads` counts the znode requests of the last cycle."""
 
-    def __init__(self, hosts: str, chroot: str | None = None, cluster_name: str = "kafka", timeout: float = 10.0):
+    def __init__(self, hosts: str, chroot: str | None = None, cluster_name: str = "kafka", timeout: float = 10.0,
+                 manager_root: str = km.KAFKA_MANAGER_ROOT):
         self.cluster_name = cluster_name
-        self.chroot = chroot
-        self.session = Session(hosts, chroot, timeout, on_change=self._changed)
+        self.chroot = chroot.rstrip("/") if chroot and chroot.strip("/") else None
+        self.manager_root = manager_root
+        self.session = Session(hosts, timeout, on_change=self._changed)
         self.reads = 0
         self._lock = threading.Lock()
         self._dirty: set[str] = set()
@@ -78,7 +84,17 @@ class KafkaReader:
             if path is None:
                 self._reset = True
             else:
-                self._dirty.add(path)
+                self._dirty.add(self._kafka_path(path))
+
+    def _absolute(self, path: str) -> str:
+        """A path of Kafka's (`/brokers/ids`) on the ensemble, under the chroot."""
+        return f"{self.chroot}{path}" if self.chroot else path
+
+    def _kafka_path(self, path: str) -> str:
+        """An absolute path back to Kafka's own form (without the chroot)."""
+        if self.chroot and path.startswith(self.chroot + "/"):
+            return path[len(self.chroot):]
+        return path
 
     def read(self) -> km.Snapshot:
         """One cycle. Raises SourceError when ZooKeeper (or the chroot) cannot be read."""
@@ -102,26 +118,31 @@ class KafkaReader:
 
     # ------------------------------------------------------------ reads
 
-    def _get(self, paths: list[str], watch: bool = False) -> dict[str, bytes | None]:
+    def _get(self, paths: list[str], watch: bool = False, absolute: bool = False) -> dict[str, bytes | None]:
+        """Payloads by path; Kafka's paths unless `absolute` (Kafka Manager's)."""
+        where = (lambda p: p) if absolute else self._absolute
         out: dict[str, bytes | None] = {}
         for start in range(0, len(paths), BATCH):
             batch = paths[start:start + BATCH]
             self.reads += len(batch)
-            out.update(self.session.get_many(batch, watch=watch))
+            got = self.session.get_many([where(p) for p in batch], watch=watch)
+            out.update((p, got[where(p)]) for p in batch)
         return out
 
     def _children(self, paths: list[str], watch: bool = False) -> dict[str, list[str] | None]:
         self.reads += len(paths)
-        return self.session.children_many(paths, watch=watch)
+        got = self.session.children_many([self._absolute(p) for p in paths], watch=watch)
+        return {p: got[self._absolute(p)] for p in paths}
 
     def _read(self, dirty: set[str]) -> km.Snapshot:
         self.reads = 0
         if self.chroot:
             self.reads += 1
-            if not self.session.exists("/"):
+            if not self.session.exists(self.chroot):
                 raise SourceError(SOURCE, f"chroot {self.chroot} does not exist on {self.session.hosts}")
-        manager = f"{km.KAFKA_MANAGER_ROOT}/configs/{self.cluster_name}"
-        small = self._get([CLUSTER_ID, CONTROLLER, REASSIGNMENT, km.KAFKA_MANAGER_ROOT, manager])
+        manager = f"{self.manager_root}/configs/{self.cluster_name}"
+        small = self._get([CLUSTER_ID, CONTROLLER, REASSIGNMENT])
+        small.update(self._get([self.manager_root, manager], absolute=True))
         lists = self._children([IDS, DELETIONS])
         watched = [p for p, names in ((TOPICS, self._topic_names), (CONFIGS, self._config_names))
                    if names is None or p in dirty]
@@ -154,8 +175,8 @@ class KafkaReader:
             configs=dict(self._configs),
             states=dict(self._states),
             pending_deletion=frozenset(lists[DELETIONS] or ()),
-            reassigning=optional(REASSIGNMENT, km.parse_reassignment) or frozenset(),
-            kafka_manager_root=small[km.KAFKA_MANAGER_ROOT] is not None,
+            reassigning=optional(REASSIGNMENT, km.parse_reassignment) or {},
+            kafka_manager_root=small[self.manager_root] is not None,
             kafka_manager_cluster=optional(manager, km.parse_kafka_manager_cluster),
             strays=tuple(strays),
         )
@@ -217,8 +238,9 @@ class KafkaReader:
         self._states.update(updated)
 
 
-def read_once(hosts: str, chroot: str | None, cluster_name: str, timeout: float) -> km.Snapshot:
-    reader = KafkaReader(hosts, chroot, cluster_name, timeout)
+def read_once(hosts: str, chroot: str | None, cluster_name: str, timeout: float,
+              manager_root: str = km.KAFKA_MANAGER_ROOT) -> km.Snapshot:
+    reader = KafkaReader(hosts, chroot, cluster_name, timeout, manager_root)
     try:
         return reader.read()
     finally:

@@ -16,11 +16,20 @@ from gitops_kafka.errors import SourceError
 SOURCE = "kubernetes"
 
 
+def _reason(exc: Exception) -> str:
+    """One line: a YAML error as 'line N: problem', anything else as its message."""
+    mark = getattr(exc, "problem_mark", None)
+    if mark is not None:
+        return f"line {mark.line + 1}, column {mark.column + 1}: {getattr(exc, 'problem', None) or 'not YAML'}"
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
 class KubernetesCluster:
     """A cluster reached through a kubeconfig (file and context) or the in-cluster service account."""
 
     def __init__(self, kubeconfig: str | None = None, context: str | None = None, in_cluster: bool = False,
                  timeout: float = 10.0):
+        import yaml
         from kubernetes import client, config
         from kubernetes.config.config_exception import ConfigException
 
@@ -30,9 +39,10 @@ class KubernetesCluster:
                 config.load_incluster_config(client_configuration=configuration)
             else:
                 config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=configuration)
-        except (ConfigException, OSError, TypeError, ValueError) as exc:
+        except (ConfigException, OSError, TypeError, ValueError, AttributeError, yaml.YAMLError) as exc:
+            # A malformed kubeconfig fails in the client's YAML parser or while it walks the document.
             where = "the in-cluster service account" if in_cluster else f"kubeconfig {kubeconfig or '(default)'}"
-            raise SourceError(SOURCE, f"cannot load {where}: {exc}") from None
+            raise SourceError(SOURCE, f"cannot load {where}: {_reason(exc)}") from None
         configuration.retries = 0  # one cycle, one try: the next cycle is the retry
         self._api = client.ApiClient(configuration)
         self._timeout = timeout

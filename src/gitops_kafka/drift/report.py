@@ -4,6 +4,10 @@ States follow the GitOps tools' vocabulary: `in_sync`, `modified`, `missing`
 (declared, not in the cluster), `extra` (labelled as ours, no longer declared).
 A report that could not be refreshed keeps its last good content, marked stale,
 with the errors that stopped the refresh.
+
+Field values are masked when the comparison makes them (`compare._Shown`); every
+format masks once more what other sources wrote (error and health messages,
+sections), so neither JSON, text nor /drift can carry a credential.
 """
 from __future__ import annotations
 
@@ -11,11 +15,12 @@ import json
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from gitops_kafka.mask import mask_text, mask_value
+
 IN_SYNC, MODIFIED, MISSING, EXTRA = "in_sync", "modified", "missing", "extra"
 STATES = (IN_SYNC, MODIFIED, MISSING, EXTRA)
 HEALTHY, PROGRESSING, DEGRADED, UNKNOWN = "healthy", "progressing", "degraded", "unknown"
 HEALTH_STATES = (HEALTHY, PROGRESSING, DEGRADED, UNKNOWN)
-MASK = "*** (masked)"
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,7 @@ class DriftReport:
         return replace(self, errors=errors, stale=True, sections=dict(self.sections))
 
     def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data (`check --format json`, `/drift`), masked."""
         out = {
             "environment": self.environment,
             "revision": self.revision,
@@ -111,7 +117,7 @@ class DriftReport:
         }
         for name, section in sorted(self.sections.items()):
             out[name] = section.to_dict() if hasattr(section, "to_dict") else section
-        return out
+        return mask_value(out)
 
 
 def _show(value: Any) -> str:
@@ -144,4 +150,4 @@ def format_text(report: DriftReport) -> str:
     for name, section in sorted(report.sections.items()):
         if hasattr(section, "format_text"):
             lines.append(section.format_text())
-    return "\n".join(lines) + "\n"
+    return mask_text("\n".join(lines)) + "\n"

@@ -3,6 +3,11 @@
 Create missing topics, add partitions, set or remove config overrides. Never a delete:
 a topic git does not declare is left alone, and what Kafka cannot do by a command
 (fewer partitions, another replication factor: a reassignment) is a note, not a command.
+
+What the plan asks of its reader decides the exit code of `topics plan` (`outcome`):
+nothing, or only waiting (`wait`: a deletion in progress), is 0; a command to run or a
+difference only a person can resolve (`note`) is 1; a topic that could not be read
+(`unreadable`: no plan can be made for it) is 2, as for `check-kafka`.
 """
 from __future__ import annotations
 
@@ -17,7 +22,8 @@ from gitops_kafka.render.topics import config_argument
 
 @dataclass(frozen=True)
 class Step:
-    """One change: `create`, `add-partitions`, `set-config`, `delete-config`, or `note` (no command)."""
+    """One change: `create`, `add-partitions`, `set-config`, `delete-config`; or, without a command,
+    `note` (a difference for a person), `wait` (nothing to do yet) or `unreadable` (cannot plan)."""
 
     action: str
     topic: str
@@ -38,9 +44,9 @@ def plan(snapshot: km.Snapshot, config: EnvironmentConfig, bootstrap: str | None
     configs_cmd = ("kafka-configs", "--bootstrap-server", bootstrap, "--alter", "--entity-type", "topics")
     steps: list[Step] = []
     for topic in config.topics:
-        name, live = topic.name, snapshot.topics.get(topic.name)
+        name, live = topic.name, snapshot.assignment(topic.name)
         if name in snapshot.pending_deletion:
-            steps.append(Step("note", name, f"{name} is being deleted; plan again once the deletion completes"))
+            steps.append(Step("wait", name, f"{name} is being deleted; plan again once the deletion completes"))
             continue
         if live is None:
             configs = [a for k, v in sorted(topic.config.items()) for a in ("--config", f"{k}={v}")]
@@ -50,7 +56,7 @@ def plan(snapshot: km.Snapshot, config: EnvironmentConfig, bootstrap: str | None
                 "--replication-factor", str(topic.replication_factor), *configs)))
             continue
         if isinstance(live, km.Unreadable):
-            steps.append(Step("note", name, f"{name}: cannot plan, {live.path} is unreadable: {live.reason}"))
+            steps.append(Step("unreadable", name, f"{name}: cannot plan, {live.path} is unreadable: {live.reason}"))
             continue
         current = len(live.replicas)
         if current < topic.partitions:
@@ -60,7 +66,7 @@ def plan(snapshot: km.Snapshot, config: EnvironmentConfig, bootstrap: str | None
             steps.append(Step("note", name, f"{name} has {current} partitions, git declares {topic.partitions}: "
                                             "Kafka cannot remove partitions; change git or recreate the topic"))
         factor = live.replication_factor()
-        if factor != topic.replication_factor and not (live.adding or live.removing):
+        if factor != topic.replication_factor and not live.reassigning:
             steps.append(Step("note", name, f"{name} has replication factor {factor if factor is not None else 'mixed'}, "
                                             f"git declares {topic.replication_factor}: that takes a partition "
                                             "reassignment (kafka-reassign-partitions)"))
@@ -68,9 +74,17 @@ def plan(snapshot: km.Snapshot, config: EnvironmentConfig, bootstrap: str | None
     return steps
 
 
+def outcome(steps: list[Step]) -> int:
+    """0 nothing to do (or only to wait), 1 something to do (a command or a note), 2 something unreadable."""
+    actions = {s.action for s in steps}
+    if "unreadable" in actions:
+        return 2
+    return 1 if actions - {"wait"} else 0
+
+
 def _config_steps(name: str, desired: dict[str, str], live, configs_cmd: tuple[str, ...]) -> list[Step]:
     if isinstance(live, km.Unreadable):
-        return [Step("note", name, f"{name}: cannot plan config, {live.path} is unreadable: {live.reason}")]
+        return [Step("unreadable", name, f"{name}: cannot plan config, {live.path} is unreadable: {live.reason}")]
     to_set = {k: v for k, v in desired.items() if live.get(k) != v}
     to_delete = sorted(set(live) - set(desired))
     steps = []

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-import warnings
 from collections import deque
 from collections.abc import Callable, Iterable
 
@@ -52,18 +51,37 @@ def four_letter_word(address: str, word: str, timeout: float = 2.0) -> str:
     return b"".join(chunks).decode("utf-8", errors="replace")
 
 
+def unreachable(hosts: str, timeout: float) -> dict[str, str]:
+    """Why each member of 'h:p,h:p' refuses a TCP connection ('connection refused', 'unknown host'...)."""
+    reasons = {}
+    for address in (a.strip() for a in hosts.split(",") if a.strip()):
+        host, port = split_address(address)
+        try:
+            socket.create_connection((host, port), timeout=timeout).close()
+        except socket.gaierror:
+            reasons[address] = "unknown host"
+        except ConnectionRefusedError:
+            reasons[address] = "connection refused"
+        except TimeoutError:
+            reasons[address] = f"no answer within {timeout:g}s"
+        except OSError as exc:
+            reasons[address] = (exc.strerror or str(exc)).lower()
+    return reasons
+
+
 class Session:
-    """One ZooKeeper session that reconnects by itself, optionally under a chroot.
+    """One ZooKeeper session that reconnects by itself, at the ensemble's root.
+
+    No chroot here: the reader reads Kafka's znodes under Kafka's chroot and Kafka Manager's
+    where CMAK keeps them, outside it, through the one session.
 
     `on_change(path)` is called (from kazoo's thread) when a watched znode or child list
     changes; `on_change(None)` when every watch may have been lost (the session
     expired, or the connection was suspended), so the caller must read everything again.
     """
 
-    def __init__(self, hosts: str, chroot: str | None = None, timeout: float = 10.0,
-                 on_change: Callable[[str | None], None] | None = None):
+    def __init__(self, hosts: str, timeout: float = 10.0, on_change: Callable[[str | None], None] | None = None):
         self.hosts = hosts
-        self.chroot = chroot or None
         self.timeout = timeout
         self._on_change = on_change or (lambda path: None)
         self._client: KazooClient | None = None
@@ -75,24 +93,33 @@ class Session:
         """Start the client if it is not running; wait at most `timeout` for a connection."""
         with self._lock:
             if self._client is None:
+                self._refuse_unreachable()
                 self._client = KazooClient(
-                    hosts=self.hosts + (self.chroot or ""), timeout=self.timeout,
+                    hosts=self.hosts, timeout=self.timeout,
                     connection_retry=KazooRetry(max_tries=-1, delay=0.1, max_delay=2),
                     logger=log)
                 self._client.add_listener(self._state_changed)
                 try:
-                    with warnings.catch_warnings():  # a missing chroot is reported by the reader, as a finding
-                        warnings.simplefilter("ignore", UserWarning)
-                        self._client.start(timeout=self.timeout)
+                    self._client.start(timeout=self.timeout)
                 except (KazooTimeoutError, KazooException) as exc:
                     self._discard()
-                    raise SourceError(SOURCE, f"cannot connect to {self.hosts}: {exc or 'timed out'}") from None
+                    raise SourceError(SOURCE, f"cannot connect to {self.hosts}: "
+                                              f"{exc or f'no ZooKeeper session within {self.timeout:g}s'}") from None
                 except ValueError as exc:  # kazoo's answer to a malformed hosts string
                     self._discard()
                     raise SourceError(SOURCE, f"{self.hosts!r}: {exc}") from None
                 return
         if not self._client.connected:
             self._wait_connected()
+
+    def _refuse_unreachable(self) -> None:
+        """Say at once, and truly, why no member can be reached (refused, unknown host), not 'timed out' later."""
+        members = [a for a in self.hosts.split(",") if a.strip()]
+        if not members:
+            raise SourceError(SOURCE, f"no ZooKeeper hosts in {self.hosts!r}")
+        reasons = unreachable(self.hosts, min(self.timeout, 2.0))
+        if len(reasons) == len(members):
+            raise SourceError(SOURCE, "cannot connect to " + ", ".join(f"{a} ({why})" for a, why in reasons.items()))
 
     def _wait_connected(self) -> None:
         ready = threading.Event()

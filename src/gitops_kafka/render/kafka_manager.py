@@ -82,9 +82,14 @@ def render(config: EnvironmentConfig) -> list[dict[str, Any]]:
     ]
 
 
+def zookeeper_hosts(config: EnvironmentConfig) -> str:
+    """CMAK's own ZK_HOSTS: the ensemble's root, never Kafka's chroot (CMAK's znodes live at ROOT_ZNODE there)."""
+    return f"{zookeeper.base_name(config)}:{zookeeper.CLIENT_PORT}"
+
+
 def deployment(config: EnvironmentConfig) -> dict[str, Any]:
     manager = config.kafka_manager
-    zk_hosts = f"{zookeeper.base_name(config)}:{zookeeper.CLIENT_PORT}"
+    zk_hosts = zookeeper_hosts(config)
     init = {
         "name": "create-root-znode",
         "image": config.zookeeper.image,

@@ -4,7 +4,9 @@ Objects are matched by their identity (API group, kind, namespace, name). A Job
 whose name carries a content hash (`kafka-topics-49f9cc1c5f`) is a new object each
 time its content changes; a removed and an added object differing only in that
 hash are shown as one replaced object, so the reviewer reads what changed in it.
-Secret values are masked before anything is compared or kept: no format can show them.
+Credentials (Secret values, and secrets carried by value in env, args or config, see
+`gitops_kafka.mask`) are masked before anything is compared or kept: no format can show
+them, and a rotated one still reads as a change (`***` -> `*** (changed)`).
 """
 from __future__ import annotations
 
@@ -13,11 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitops_kafka.mask import mask_object
 from gitops_kafka.review import objects as obj
 
 ADDED, REMOVED, CHANGED, REPLACED = "added", "removed", "changed", "replaced"
-MASK = "***"
-SECRET_FIELDS = ("data", "stringData")
 HASH_SUFFIX = re.compile(r"^(.*)-[0-9a-f]{10}$")
 LIST_KEYS = ("name", "containerPort", "mountPath", "devicePath", "ip", "topologyKey")
 
@@ -114,25 +115,9 @@ def _hash_renames(removed: list[Key], added: list[Key]) -> list[tuple[Key, Key]]
 
 
 def mask_secrets(before: dict | None, after: dict | None) -> tuple[dict | None, dict | None]:
-    """Copies with every Secret value replaced by a mask; a changed value reads `***` -> `*** (changed)`."""
-    def values(o: dict | None, section: str) -> dict:
-        if o is None or o.get("kind") != "Secret":
-            return {}
-        return o.get(section) or {}
-
-    out = []
-    for this, other, side in ((before, after, "before"), (after, before, "after")):
-        if this is None or this.get("kind") != "Secret":
-            out.append(this)
-            continue
-        masked = dict(this)
-        for section in SECRET_FIELDS:
-            if isinstance(this.get(section), dict):
-                theirs = values(other, section)
-                masked[section] = {k: f"{MASK} (changed)" if side == "after" and k in theirs and theirs[k] != v
-                                   else MASK for k, v in this[section].items()}
-        out.append(masked)
-    return out[0], out[1]
+    """Masked copies; a value changed only in its masked part reads `*** (changed)` on the after side."""
+    return (None if before is None else mask_object(before),
+            None if after is None else mask_object(after, before))
 
 
 def field_changes(before: Any, after: Any, path: str = "") -> list[FieldChange]:

@@ -1,6 +1,7 @@
 """Diffs and findings as a reader wants them: coloured text for a terminal, Markdown for a
 pull-request comment, JSON for programs. Every format reads the already-masked objects
-of the diff, so no format can print a Secret value.
+of the diff, and masks the messages of warnings and findings (`gitops_kafka.mask`), so no
+format can print a credential.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from gitops_kafka.mask import mask_text
 from gitops_kafka.review.diff import ABSENT, ADDED, CHANGED, REMOVED, REPLACED, EnvironmentDiff, FieldChange, ObjectChange
 
 SIGN = {ADDED: "+", REMOVED: "-", CHANGED: "~", REPLACED: "~"}
@@ -68,7 +70,7 @@ def text(diffs: list[EnvironmentDiff], color: bool = False) -> str:
     for diff in diffs:
         lines.append(paint("head", f"{diff.env}: {diff.base} -> {diff.head}: {counts(diff)}"))
         for r in diff.risks:
-            lines.append("  " + paint(r.severity, f"{r.severity.upper()} [{r.rule}] {r.object}: {r.message}"))
+            lines.append("  " + paint(r.severity, f"{r.severity.upper()} [{r.rule}] {r.object}: {mask_text(r.message)}"))
         for change in diff.changes:
             title = f"{SIGN[change.status]} {change.ref}" + (f" (replaces {change.previous_name})" if change.previous_name else "")
             lines.append("  " + paint(change.status, title + ("" if change.status == CHANGED else f"  {change.status}")))
@@ -130,7 +132,7 @@ def _details(env: str, change: ObjectChange) -> str:
 
 
 def _inline(message: str) -> str:
-    return message.replace("|", "\\|").replace("\n", " ")
+    return mask_text(message).replace("|", "\\|").replace("\n", " ")
 
 
 # ---------------------------------------------------------------- JSON
@@ -159,7 +161,7 @@ def to_json(diffs: list[EnvironmentDiff]) -> str:
         "changed": any(d.changed for d in diffs),
         "environments": [{
             "env": d.env, "base": d.base, "head": d.head, "changed": d.changed,
-            "warnings": [{"severity": r.severity, "rule": r.rule, "object": r.object, "message": r.message}
+            "warnings": [{"severity": r.severity, "rule": r.rule, "object": r.object, "message": mask_text(r.message)}
                          for r in d.risks],
             "changes": [change(c) for c in d.changes],
         } for d in diffs],
@@ -176,7 +178,7 @@ def findings_text(results: dict) -> str:
         if not findings:
             lines.append(f"{env}: valid (schema and policy)")
         for f in findings:
-            lines.append(f"{env}: {f}")
+            lines.append(mask_text(f"{env}: {f}"))
     return "\n".join(lines) + "\n"
 
 
