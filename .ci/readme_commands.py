@@ -6,8 +6,7 @@ written or committed in the checkout).
 
 Fails on any traceback, on an exit code other than the one expected, and when a command
 that needs a Kubernetes cluster or Kafka's ZooKeeper (none here) fails other than cleanly
-(exit 2, one line on stderr). The daemon is started, asked for /healthz and /metrics, and
-stopped. A block that starts with `git init` runs in that new repository, with its git
+(exit 2, one line on stderr; the daemon refuses to start outside a pod). A block that starts with `git init` runs in that new repository, with its git
 lines (`git push` excepted: no remote) and its `$EDITOR` step as an edit of a topic's
 partitions. A README command missing from EXPECTED is still run and must exit 0.
 
@@ -21,14 +20,10 @@ import os
 import re
 import shlex
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,7 +57,8 @@ EXPECTED = {
     f"gitops-kafka check --env prod --repo {EXAMPLE_REPO_URL} --branch main --format json":
         Expect(2, one_line_error=True),
     "gitops-kafka check --env prod --zookeeper localhost:2181": Expect(2, one_line_error=True),
-    "gitops-kafka daemon --env prod --in-cluster --listen 0.0.0.0:8080": Expect(0),  # see run_daemon
+    # Not in a pod: refuses to start (tests/test_daemon_stop.py runs it serving, then stops it).
+    "gitops-kafka daemon --env prod --in-cluster --listen 0.0.0.0:8080": Expect(2, one_line_error=True),
     "gitops-kafka check-kafka --env prod": Expect(2),  # the report says which member is unreachable
     "gitops-kafka check-kafka --env prod --zookeeper zk-0:2181,zk-1:2181,zk-2:2181/kafka --format json":
         Expect(2, json_output=True),
@@ -98,12 +94,6 @@ def readme_blocks(readme: str) -> list[list[str]]:
         if code:
             lines.append(code)
     return blocks
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -158,43 +148,6 @@ class Scenario:
         edited = re.sub(r"(\n\s+partitions: )(\d+)", lambda m: m[1] + str(int(m[2]) * 2), text, count=1)
         assert edited != text, f"{path} has no topic partitions to change"
         path.write_text(edited, encoding="utf-8")
-
-
-def run_daemon(scenario: Scenario, argv: list[str]) -> tuple[int, str, str, list[str]]:
-    """Start the daemon on a free loopback port, read /healthz and /metrics, stop it with SIGINT."""
-    port = free_port()
-    argv = [a.replace("0.0.0.0:8080", f"127.0.0.1:{port}") for a in argv]
-    problems = []
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        process = subprocess.Popen(argv, cwd=scenario.work, env=scenario.environment(), stdout=out, stderr=err,
-                                   stdin=subprocess.DEVNULL)
-        try:
-            answers = {}
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and process.poll() is None and len(answers) < 2:
-                for path in ("/healthz", "/metrics"):
-                    try:
-                        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as answer:
-                            answers[path] = (answer.status, answer.read().decode())
-                    except (urllib.error.URLError, OSError):
-                        time.sleep(0.5)
-            if answers.get("/healthz", (0,))[0] != 200:
-                problems.append(f"/healthz did not answer 200: {answers.get('/healthz')}")
-            if "gitops_kafka" not in answers.get("/metrics", (0, ""))[1]:
-                problems.append("/metrics has no gitops_kafka series")
-        finally:
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-            try:
-                code = process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                code = process.wait()
-                problems.append("did not stop within 60 s of SIGINT")
-        out.seek(0)
-        err.seek(0)
-        code = 0 if code == 130 else code  # SIGINT is how a person stops it
-        return code, out.read(), err.read(), problems
 
 
 def check(command: str, expect: Expect, code: int, stdout: str, stderr: str) -> list[str]:
@@ -261,13 +214,10 @@ def run_command(scenario: Scenario, command: str, cwd: Path) -> int:
         getattr(scenario, expect.prepare)()
     argv = scenario.argv(command)
     started = time.monotonic()
-    if command.split()[1] == "daemon":
-        code, stdout, stderr, problems = run_daemon(scenario, argv)
-    else:
-        result = subprocess.run(argv, cwd=cwd, env=scenario.environment(), capture_output=True,
-                                text=True, stdin=subprocess.DEVNULL, timeout=300)
-        code, stdout, stderr, problems = result.returncode, result.stdout, result.stderr, []
-    problems += check(command, expect, code, stdout, stderr)
+    result = subprocess.run(argv, cwd=cwd, env=scenario.environment(), capture_output=True,
+                            text=True, stdin=subprocess.DEVNULL, timeout=300)
+    problems = check(command, expect, result.returncode, result.stdout, result.stderr)
+    code = result.returncode
     note = "" if command in EXPECTED else "  (not in EXPECTED: must exit 0)"
     print(f"{'FAIL' if problems else 'ok  '} exit {code} {time.monotonic() - started:5.1f}s  {command}{note}")
     for problem in problems:

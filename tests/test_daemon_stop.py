@@ -18,6 +18,21 @@ import pytest
 from conftest import run_cli
 
 
+KUBECONFIG = """apiVersion: v1
+kind: Config
+clusters:
+- name: nowhere
+  cluster: {{server: "http://127.0.0.1:{port}"}}
+users:
+- name: nobody
+  user: {{token: not-a-secret}}
+contexts:
+- name: nowhere
+  context: {{cluster: nowhere, user: nobody}}
+current-context: nowhere
+"""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -29,9 +44,10 @@ def test_daemon_stops_on_a_signal(repo, tmp_path, sig):
     assert run_cli("generate", "--all", cwd=repo).returncode == 0
     port = free_port()
     env = {**os.environ, "HOME": str(tmp_path), "GITOPS_KAFKA_ZOOKEEPER": f"127.0.0.1:{free_port()}"}
-    env.pop("KUBERNETES_SERVICE_HOST", None)
-    process = subprocess.Popen([sys.executable, "-m", "gitops_kafka", "daemon", "--env", "prod", "--in-cluster",
-                                "--listen", f"127.0.0.1:{port}", "--timeout", "1"], cwd=repo, env=env,
+    kubeconfig = tmp_path / "kubeconfig"  # an API server address where nothing listens: every check fails
+    kubeconfig.write_text(KUBECONFIG.format(port=free_port()))
+    process = subprocess.Popen([sys.executable, "-m", "gitops_kafka", "daemon", "--env", "prod", "--kubeconfig",
+                                str(kubeconfig), "--listen", f"127.0.0.1:{port}", "--timeout", "1"], cwd=repo, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         for _ in range(600):

@@ -158,12 +158,12 @@ class Daemon:
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         mask_logs()
-        self.start()
-        log.info("serving on %s:%s, checking %s of %s", self._host, self._port, self.target.env,
-                 self.target.source)
-        stopping = threading.Event()
+        stopping = threading.Event()  # handlers first: a signal during start-up stops cleanly too
         previous = {sig: signal.signal(sig, lambda *_: stopping.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
+            self.start()
+            log.info("serving on %s:%s, checking %s of %s", self._host, self._port, self.target.env,
+                     self.target.source)
             while not stopping.wait(1.0):  # a bounded wait: an unbounded one never sees the signal
                 pass
             log.info("stopping")
