@@ -8,8 +8,12 @@ managedFields of the applier and of the controllers. Hand changes go through
 `edit`, which also records the field manager and time as the API server would.
 
 Two gaps of kmock are bridged here and only here: cluster-scoped objects
-(Namespace) cannot be stored, so GETs of them are answered by a reaction; and a
-FaultProxy in front of kmock turns the API unreachable, slow, 401, 403 or 5xx on
+(Namespace) cannot be stored, so GETs of them are answered by a reaction; and
+kmock authorizes nothing, so the proxy in front of it does what the API server's
+RBAC authorizer does: the kubeconfig's bearer token is the detector's
+ServiceAccount, and a request its bound Roles and ClusterRoles (taken from the
+built overlay, exactly as generated) do not allow gets the API server's 403
+Status. The same proxy turns the API unreachable, slow, 401, 403 or 5xx on
 demand, for the fault tests.
 """
 from __future__ import annotations
@@ -18,6 +22,7 @@ import asyncio
 import copy
 import http.server
 import json
+import re
 import socket
 import threading
 import time
@@ -221,19 +226,128 @@ def as_applied(desired: dict, ready: bool = True) -> dict:
     return live
 
 
+# ---------------------------------------------------------------- authorization (the API server's RBAC)
+
+DETECTOR_TOKEN = "detector-service-account-token"
+DISCOVERY = re.compile(r"^/(api|apis|version|openapi/v[23])(/[^/]+(/[^/]+)?)?/?$")
+
+
+def detector_identity(objects: list[dict]) -> tuple[str, str]:
+    """(namespace, name) of the ServiceAccount the generated drift-detector Deployment runs as."""
+    for obj in objects:
+        labels = (obj.get("metadata") or {}).get("labels") or {}
+        if obj.get("kind") == "Deployment" and labels.get("app.kubernetes.io/component") == "drift-detector":
+            return obj["metadata"]["namespace"], obj["spec"]["template"]["spec"]["serviceAccountName"]
+    raise ValueError("the built overlay has no drift-detector Deployment")
+
+
+class Authorizer:
+    """RBAC as kube-apiserver evaluates it, for one ServiceAccount and the RBAC objects of a built overlay.
+
+    A RoleBinding grants its Role's (or ClusterRole's) rules in its own namespace;
+    a ClusterRoleBinding grants its ClusterRole's rules everywhere. Rules match by
+    apiGroup, resource, verb and, when given, resourceNames (which never allow a list).
+    Discovery paths are allowed to any authenticated user (system:discovery).
+    """
+
+    def __init__(self, objects: list[dict], identity: tuple[str, str] | None = None):
+        self.namespace, self.account = identity or detector_identity(objects)
+        self.user = f"system:serviceaccount:{self.namespace}:{self.account}"
+        roles = {(o["kind"], o["metadata"].get("namespace") if o["kind"] == "Role" else None, o["metadata"]["name"]):
+                 o.get("rules") or [] for o in objects if o.get("kind") in ("Role", "ClusterRole")}
+        self.grants: list[tuple[str | None, dict]] = []  # (namespace or None for everywhere, rule)
+        for binding in objects:
+            if binding.get("kind") not in ("RoleBinding", "ClusterRoleBinding"):
+                continue
+            scope = binding["metadata"].get("namespace") if binding["kind"] == "RoleBinding" else None
+            if not any(s.get("kind") == "ServiceAccount" and s.get("name") == self.account
+                       and (s.get("namespace") or scope) == self.namespace for s in binding.get("subjects") or []):
+                continue
+            ref = binding["roleRef"]
+            rules = roles.get((ref["kind"], scope if ref["kind"] == "Role" else None, ref["name"]), [])
+            self.grants.extend((scope, rule) for rule in rules)
+
+    def allows(self, verb: str, group: str, resource: str, namespace: str | None, name: str | None) -> bool:
+        for scope, rule in self.grants:
+            if scope is not None and scope != namespace:
+                continue
+            if not ({"*", group} & set(rule.get("apiGroups") or [])) or \
+                    not ({"*", resource} & set(rule.get("resources") or [])) or \
+                    not ({"*", verb} & set(rule.get("verbs") or [])):
+                continue
+            names = rule.get("resourceNames") or []
+            if names and (name is None or name not in names):
+                continue
+            return True
+        return False
+
+    def forbidden(self, method: str, path: str, query: str) -> dict | None:
+        """None if the request is allowed, else the API server's 403 Status for it."""
+        if DISCOVERY.match(path):
+            return None
+        request = parse_resource_path(path)
+        if request is None:
+            return status(403, "Forbidden", f'forbidden: User "{self.user}" cannot {method.lower()} path "{path}"')
+        group, resource, namespace, name = request
+        verb = {"GET": "list" if name is None else "get", "POST": "create", "PUT": "update", "PATCH": "patch",
+                "DELETE": "delete"}.get(method, method.lower())
+        if verb == "list" and "watch=true" in query.replace("watch=1", "watch=true"):
+            verb = "watch"
+        if self.allows(verb, group, resource, namespace, name):
+            return None
+        what = f'{resource} "{name}"' if name else resource
+        where = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
+        details = {"group": group, "kind": resource.split("/")[0], **({"name": name} if name else {})}
+        return status(403, "Forbidden", f'{what} is forbidden: User "{self.user}" cannot {verb} resource '
+                                        f'"{resource}" in API group "{group}" {where}', details)
+
+
+def parse_resource_path(path: str) -> tuple[str, str, str | None, str | None] | None:
+    """(group, resource[/subresource], namespace, name) of a REST path, None if it names no resource."""
+    parts = [p for p in path.split("/") if p]
+    if parts[:1] == ["api"] and len(parts) >= 3:
+        group, rest = "", parts[2:]
+    elif parts[:1] == ["apis"] and len(parts) >= 4:
+        group, rest = parts[1], parts[3:]
+    else:
+        return None
+    namespace = None
+    if rest[0] == "namespaces" and len(rest) >= 3:
+        namespace, rest = rest[1], rest[2:]
+    resource, name = rest[0], rest[1] if len(rest) > 1 else None
+    if rest[0] == "namespaces" and name:
+        namespace = None  # GET /api/v1/namespaces/x is the cluster-scoped Namespace x
+    if len(rest) > 2:
+        resource = f"{resource}/{rest[2]}"
+    return group, resource, namespace, name
+
+
+def status(code: int, reason: str, message: str, details: dict | None = None) -> dict:
+    """A metav1.Status as the API server sends with an error."""
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message,
+            "reason": reason, **({"details": details} if details else {}), "code": code}
+
+
 # ---------------------------------------------------------------- fault proxy
 
 class FaultProxy:
-    """A loopback HTTP proxy in front of the API: passes requests through unless told to fail.
+    """A loopback HTTP proxy in front of the API: authenticates and authorizes, then passes requests through
+    unless told to fail.
 
     mode: None (pass), an HTTP status (401, 403, 500, 503...), "slow" (answer after
-    the client's timeout), "down" (drop every connection, as an unreachable server).
+    the client's timeout), "down" (drop every connection, as an unreachable server);
+    `answers` replaces the body of one path (malformed answers).
+    Every request is checked as the API server would: the bearer token must be the
+    detector's (else 401), and RBAC must allow it (else 403, see Authorizer).
     """
 
-    def __init__(self, target_port: int):
+    def __init__(self, target_port: int, authorizer: Authorizer):
         self.target = f"http://127.0.0.1:{target_port}"
+        self.authorizer = authorizer
         self.mode: int | str | None = None
         self.requests = 0
+        self.forbidden: list[str] = []
+        self.answers: dict[str, bytes] = {}  # path -> body answered with 200 instead of the API's
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -250,9 +364,19 @@ class FaultProxy:
                 if mode == "slow":
                     time.sleep(3)
                 if isinstance(mode, int):
-                    body = json.dumps({"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": mode,
-                                       "message": f"injected {mode}"}).encode()
+                    reason = {401: "Unauthorized", 403: "Forbidden", 500: "InternalError",
+                              503: "ServiceUnavailable"}.get(mode, "Unknown")
+                    body = json.dumps(status(mode, reason, f"injected {mode}")).encode()
                     return self._answer(mode, body)
+                if self.headers.get("Authorization") != f"Bearer {DETECTOR_TOKEN}":
+                    return self._answer(401, json.dumps(status(401, "Unauthorized", "Unauthorized")).encode())
+                path, _, query = self.path.partition("?")
+                refusal = proxy.authorizer.forbidden("GET", path, query)
+                if refusal is not None:
+                    proxy.forbidden.append(refusal["message"])
+                    return self._answer(403, json.dumps(refusal).encode())
+                if path in proxy.answers:  # a malformed or surprising answer, for the fault tests
+                    return self._answer(200, proxy.answers[path])
                 try:
                     with urllib.request.urlopen(proxy.target + self.path, timeout=10) as response:
                         return self._answer(response.status, response.read())
@@ -279,9 +403,13 @@ class FaultProxy:
 # ---------------------------------------------------------------- the server
 
 class KubeAPI:
-    """kmock on a loopback port, a fault proxy in front, and a kubeconfig pointing at the proxy."""
+    """kmock on a loopback port, an authorizing fault proxy in front, and a kubeconfig pointing at the proxy.
 
-    def __init__(self, directory: Path):
+    `rbac` is the built overlay (or any objects holding the generated RBAC): the
+    kubeconfig's token is the detector's ServiceAccount, allowed only what they grant.
+    """
+
+    def __init__(self, directory: Path, rbac: list[dict]):
         import kmock
 
         started, self._state = threading.Event(), {}
@@ -308,12 +436,14 @@ class KubeAPI:
             raise RuntimeError("kmock did not start")
         self.port = self._state["port"]
         self.emulator = self._state["emulator"]
-        self.proxy = FaultProxy(self.port)
+        self._cluster_scoped: dict[str, dict] = {}
+        self.authorizer = Authorizer(rbac)
+        self.proxy = FaultProxy(self.port, self.authorizer)
         self.kubeconfig = directory / "kubeconfig"
         self.kubeconfig.write_text(
             "apiVersion: v1\nkind: Config\n"
             f"clusters: [{{name: test, cluster: {{server: 'http://127.0.0.1:{self.proxy.port}'}}}}]\n"
-            "users: [{name: detector, user: {token: test-token}}]\n"
+            f"users: [{{name: detector, user: {{token: {DETECTOR_TOKEN}}}}}]\n"
             "contexts: [{name: test, context: {cluster: test, user: detector}}]\n"
             "current-context: test\n")
 
@@ -343,7 +473,10 @@ class KubeAPI:
     def create(self, live: dict) -> None:
         """Store an object exactly as given (it should already look like an API server's answer)."""
         if live["kind"] in CLUSTER_SCOPED:  # kmock cannot store these: answer their GET instead
-            self.emulator[f"get {self._collection(live)}/{live['metadata']['name']}"] << live
+            path = f"{self._collection(live)}/{live['metadata']['name']}"
+            if path not in self._cluster_scoped:
+                self.emulator[f"get {path}"] << (lambda: self._cluster_scoped[path])
+            self._cluster_scoped[path] = live
             return
         self._request("POST", self._collection(live), live)
 
@@ -354,11 +487,14 @@ class KubeAPI:
         self._request("DELETE", f"{self._collection(obj)}/{obj['metadata']['name']}")
 
     def replace(self, live: dict) -> None:
-        self.delete(live)
+        if live["kind"] not in CLUSTER_SCOPED:
+            self.delete(live)
         self.create(live)
 
-    def edit(self, obj: dict, change, manager: str, fields: dict, when: str = "2026-11-24T10:15:00Z") -> dict:
-        """A hand change: `change(live)` mutates the object; managedFields record `manager` owning `fields`."""
+    def edit(self, obj: dict, change, manager: str, fields: dict, when: str = "2026-11-24T10:15:00Z",
+             subresource: str | None = None) -> dict:
+        """A hand change: `change(live)` mutates the object; managedFields record `manager` owning `fields`
+        (through `subresource`, such as `scale`, when the change went through one)."""
         live = self.read(obj)
         change(live)
         live["metadata"]["resourceVersion"] = str(int(live["metadata"]["resourceVersion"]) + 1)
@@ -366,6 +502,6 @@ class KubeAPI:
             live["metadata"]["generation"] += 1
         live["metadata"]["managedFields"].append({
             "manager": manager, "operation": "Update", "apiVersion": live["apiVersion"], "time": when,
-            "fieldsType": "FieldsV1", "fieldsV1": fields})
+            "fieldsType": "FieldsV1", "fieldsV1": fields, **({"subresource": subresource} if subresource else {})})
         self.replace(live)
         return live

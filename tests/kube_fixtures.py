@@ -27,7 +27,7 @@ def desired(gitops_repo):
 
 @pytest.fixture
 def api(tmp_path, desired):
-    server = KubeAPI(tmp_path)
+    server = KubeAPI(tmp_path, desired)
     for obj in desired:
         server.create(as_applied(obj))
     yield server

@@ -63,7 +63,7 @@ def test_drift_in_the_cluster_fires_the_generated_alert_in_prometheus(fast_alert
     rules_file.write_text(yaml.safe_dump(rule["spec"]))
     service = next(o for o in desired if o["kind"] == "Service" and o["metadata"]["name"].endswith("drift-detector"))
 
-    api = KubeAPI(tmp_path)
+    api = KubeAPI(tmp_path, desired)
     daemon = prometheus = None
     try:
         for obj in desired:

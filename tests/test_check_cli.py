@@ -42,3 +42,25 @@ def test_branch_defaults_to_the_environments_revision(gitops_repo, api, tmp_path
     result = run_cli("check", "--env", "prod", "--cache", str(tmp_path / "cache"), "--kubeconfig",
                      str(api.kubeconfig), cwd=gitops_repo)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_malformed_api_answer_exits_2_with_one_line(gitops_repo, api, tmp_path):
+    api.proxy.answers["/apis/apps/v1/namespaces/kafka-prod/statefulsets"] = b'{"items": [null]}'
+    result = check(gitops_repo, api, tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1 and "malformed object (null)" in result.stderr
+
+
+def test_a_bug_in_the_check_exits_2_with_one_line(gitops_repo, api, tmp_path, monkeypatch, capsys):
+    from gitops_kafka import cli
+    from gitops_kafka.drift import check as drift_check
+
+    def broken(*args, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(drift_check, "compare_object", broken)
+    code = cli.main(["check", "--env", "prod", "--repo", str(gitops_repo), "--branch", "main", "--cache",
+                     str(tmp_path / "cache"), "--kubeconfig", str(api.kubeconfig), "--timeout", "2"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("gitops-kafka check: internal: unexpected RecursionError: maximum recursion depth")

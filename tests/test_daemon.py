@@ -194,3 +194,73 @@ def test_one_check_at_a_time_and_missed_runs_coalesced(target):
     finally:
         daemon.stop()
     assert peak[0] == 1
+
+
+STATEFUL_SETS = "/apis/apps/v1/namespaces/kafka-prod/statefulsets"
+
+
+@pytest.mark.parametrize("body, words", [
+    (b'{"kind": "StatefulSetList", "items": [null]}', "malformed object (null)"),
+    (b'{"kind": "StatefulSetList", "items": [{"metadata": {"labels": {}}}]}', "malformed object (no metadata.name)"),
+    (b'{"kind": "StatefulSetList", "items": {"kafka": {}}}', "malformed items"),
+    (b'[' * 100000 + b']' * 100000, "not JSON"),  # nested beyond the parser's recursion limit
+])
+def test_a_malformed_api_answer_is_a_failed_check_and_the_next_good_answer_recovers(daemon, api, body, words):
+    assert not daemon.run_once().stale
+    api.proxy.answers[STATEFUL_SETS] = body
+    report = daemon.run_once()
+    assert report.stale and report.errors[0].source == "kubernetes" and words in report.errors[0].message
+    daemon.start()  # its first tick fails too, and the schedule still goes on
+    wait_for(lambda: daemon.state.checks >= 2 and daemon._scheduler.get_job("check") is not None)
+    text = get(daemon, "/metrics")[1]
+    assert metric(text, "gitops_kafka_check_success", environment="prod") == 0.0
+    assert metric(text, "gitops_kafka_report_stale", environment="prod") == 1.0
+    assert metric(text, "gitops_kafka_check_errors_total", source="kubernetes") >= 2.0
+    del api.proxy.answers[STATEFUL_SETS]
+    report = daemon.run_once()
+    assert not report.stale and not report.has_drift()
+    assert metric(get(daemon, "/metrics")[1], "gitops_kafka_check_success", environment="prod") == 1.0
+
+
+def test_a_bug_on_the_very_first_tick_fails_that_check_and_the_schedule_goes_on(target):
+    calls = []
+
+    def buggy_then_fine(t):
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            raise RecursionError("maximum recursion depth exceeded while calling a Python object")
+        if len(calls) == 2:
+            raise KeyError("metadata")
+        return run_check(t)
+
+    daemon = Daemon(target, interval=0.2, host="127.0.0.1", port=0, check=buggy_then_fine)
+    daemon.start()
+    try:
+        wait_for(lambda: daemon.state.checks >= 1)
+        assert get(daemon, "/readyz")[0] == 503  # honest: nothing has been checked yet
+        text = get(daemon, "/metrics")[1]
+        assert metric(text, "gitops_kafka_check_success", environment="prod") == 0.0
+        assert metric(text, "gitops_kafka_check_errors_total", source="internal") >= 1.0
+        document = json.loads(get(daemon, "/drift")[1])
+        assert document["stale"] is True and "unexpected RecursionError" in document["errors"][0]["message"]
+        wait_for(lambda: get(daemon, "/readyz")[0] == 200)
+        text = get(daemon, "/metrics")[1]
+        assert metric(text, "gitops_kafka_check_errors_total", source="internal") == 2.0
+        assert metric(text, "gitops_kafka_check_success", environment="prod") == 1.0
+        assert set(daemon.state.errors) <= {"internal"}
+    finally:
+        daemon.stop()
+
+
+def test_an_unexpected_error_inside_the_check_is_counted_as_internal(daemon, monkeypatch):
+    from gitops_kafka.drift import check
+
+    def broken(*args, **kwargs):
+        raise TypeError("'NoneType' object is not subscriptable")
+
+    monkeypatch.setattr(check, "compare_object", broken)
+    report = daemon.run_once()
+    assert report.stale and report.errors[0].source == "internal"
+    assert report.errors[0].message.startswith("unexpected TypeError: 'NoneType' object is not subscriptable")
+    monkeypatch.undo()
+    assert not daemon.run_once().stale and daemon.state.errors == {"internal": 1}

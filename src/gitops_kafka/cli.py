@@ -48,6 +48,14 @@ def output_file(text: str) -> Path:
     return path
 
 
+def existing_directory(text: str) -> Path:
+    """A directory that exists (a mounted Secret's folder, say)."""
+    path = Path(text)
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a directory")
+    return path
+
+
 def branch_name(text: str) -> str:
     """A name git accepts for a branch (the rules of `git check-ref-format --branch`)."""
     bad = (not text or text.startswith(("-", "/")) or text.endswith((".", "/", ".lock")) or ".." in text
@@ -245,6 +253,9 @@ def add_target_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--context", default=None, metavar="NAME", help="kubeconfig context (default: the current one)")
     command.add_argument("--in-cluster", action="store_true", help="use the pod's service account")
     command.add_argument("--timeout", type=seconds, default=10.0, metavar="SECONDS", help="per API request (default %(default)s)")
+    command.add_argument("--git-credentials", type=existing_directory, default=None, metavar="DIR",
+                         help="credential files for a private repository: username and token (HTTPS), or "
+                              "ssh-privatekey and known_hosts (SSH) (also $GITOPS_KAFKA_GIT_CREDENTIALS)")
     command.add_argument("--zookeeper", type=zookeeper_hosts, default=None, metavar="HOST:PORT,...[/CHROOT]",
                          help="also check ZooKeeper and Kafka's metadata there (in the cluster: the declared "
                               "members, checked by default; also $GITOPS_KAFKA_ZOOKEEPER)")
@@ -254,7 +265,7 @@ def build_target(args: argparse.Namespace):
     from gitops_kafka.drift.check import default_target
 
     return default_target(args.env, args.repo, args.branch, args.cache, args.kubeconfig, args.context,
-                          args.in_cluster, args.timeout, args.zookeeper)
+                          args.in_cluster, args.timeout, args.zookeeper, args.git_credentials)
 
 
 def run_check(args: argparse.Namespace) -> int:

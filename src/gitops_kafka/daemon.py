@@ -15,12 +15,14 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 
-from gitops_kafka.drift.check import Checker, Target
+from gitops_kafka.drift.check import INTERNAL, Checker, Target, describe_unexpected
 from gitops_kafka.drift.report import DriftReport, SourceFailure
 from gitops_kafka.errors import GitopsKafkaError, SourceError
+from gitops_kafka.gitrepo import redact
+from gitops_kafka.httpserver import HttpServer
+from gitops_kafka.metrics import SOURCES
 
 log = logging.getLogger("gitops_kafka.daemon")
 DEFAULT_INTERVAL = 60.0
@@ -62,7 +64,7 @@ class State:
 
 class Daemon:
     def __init__(self, target: Target, interval: float | None = None, host: str = "127.0.0.1", port: int = 8080,
-                 check: Callable[[Target], DriftReport] | None = None):
+                 check: Callable[[Target], DriftReport] | None = None, request_timeout: float = 10.0):
         self.target = target
         self.interval = interval
         self.state = State(target)
@@ -72,7 +74,8 @@ class Daemon:
         self._checking = threading.Lock()  # held for a whole check, so stop() can wait for one to end
         self._stopping = threading.Event()
         self._host, self._port = host, port
-        self._server: ThreadingHTTPServer | None = None
+        self._server: HttpServer | None = None
+        self._request_timeout = request_timeout
         self._scheduler = None
 
     # ---------------------------------------------------------------- checking
@@ -88,6 +91,11 @@ class Daemon:
             failure = SourceFailure(exc.source, str(exc).removeprefix(f"{exc.source}: "))
         except GitopsKafkaError as exc:
             failure = SourceFailure("config", str(exc))
+        except Exception as exc:  # noqa: BLE001 - a failed check, never a stopped daemon
+            log.debug("unexpected failure in the check", exc_info=True)
+            failure = SourceFailure(INTERNAL, describe_unexpected(exc))
+        if failure is not None and failure.source not in SOURCES:
+            failure = SourceFailure(INTERNAL, f"{failure.source}: {failure.message}")  # keep the label set bounded
         with self._lock:
             state = self.state
             state.checks += 1
@@ -119,20 +127,26 @@ class Daemon:
 
         self.registry = CollectorRegistry()
         self.registry.register(ReportCollector(self.state))
-        self._server = ThreadingHTTPServer((self._host, self._port), _handler(self))
-        self._server.daemon_threads = True
-        self._port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, name="http", daemon=True).start()
+        self._server = HttpServer(self.answer, self._host, self._port, inline=frozenset({"/healthz", "/readyz"}),
+                                  request_timeout=self._request_timeout)
+        self._port = self._server.port
+        self._server.start()
+        log.info("serving on %s:%s, checking %s of %s at %s%s", self._host, self._port, self.target.env,
+                 redact(self.target.source), self.target.branch,
+                 " with the credentials in " + str(self.target.git_credentials) if self.target.git_credentials else "")
         self._scheduler = BackgroundScheduler(job_defaults={"coalesce": True, "max_instances": 1})
         self._scheduler.add_job(self._tick, "date", id="first")
         self._scheduler.start()
 
     def _tick(self) -> None:
-        self.run_once()
-        if not self._stopping.is_set() and self._scheduler.get_job("check") is None:
-            interval = self.interval or DEFAULT_INTERVAL
-            self._scheduler.add_job(self.run_once, "interval", seconds=interval, id="check",
-                                    misfire_grace_time=max(1, int(interval)))
+        """The first check, then the schedule: scheduled whatever the first check did (unless stopping)."""
+        try:
+            self.run_once()
+        finally:
+            if not self._stopping.is_set() and self._scheduler.get_job("check") is None:
+                interval = self.interval or DEFAULT_INTERVAL
+                self._scheduler.add_job(self.run_once, "interval", seconds=interval, id="check",
+                                        misfire_grace_time=max(1, int(interval)))
 
     @property
     def port(self) -> int:
@@ -150,8 +164,7 @@ class Daemon:
         with self._checking:
             self._checker.close()
         if self._server:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
 
     def serve_forever(self) -> None:
         from gitops_kafka.mask import mask_logs
@@ -162,8 +175,6 @@ class Daemon:
         previous = {sig: signal.signal(sig, lambda *_: stopping.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
             self.start()
-            log.info("serving on %s:%s, checking %s of %s", self._host, self._port, self.target.env,
-                     self.target.source)
             while not stopping.wait(1.0):  # a bounded wait: an unbounded one never sees the signal
                 pass
             log.info("stopping")
@@ -172,40 +183,25 @@ class Daemon:
                 signal.signal(sig, handler)
             self.stop()
 
+    def answer(self, path: str) -> tuple[int, bytes, str]:
+        """(status, body, content type) of a GET of path."""
+        from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+        text = "text/plain; charset=utf-8"
+        if path == "/metrics":
+            return 200, generate_latest(self.registry), CONTENT_TYPE_LATEST
+        if path == "/healthz":
+            return 200, b"ok\n", text
+        if path == "/readyz":
+            ready = self.state.last_success > 0
+            return (200, b"ready\n", text) if ready else (503, b"no successful check yet\n", text)
+        if path == "/drift":
+            body = json.dumps(self.drift_document(), indent=2, sort_keys=True, default=str).encode()
+            return 200, body, "application/json"
+        return 404, b"not found: try /metrics, /healthz, /readyz or /drift\n", text
+
     def drift_document(self) -> dict[str, Any]:
         report = self.state.report
         if report is None:
             return {"environment": self.target.env, "status": "pending", "checks": self.state.checks}
         return report.to_dict()
-
-
-def _handler(daemon: Daemon):
-    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args) -> None:
-            log.debug("%s %s", self.address_string(), format % args)
-
-        def do_GET(self) -> None:
-            path = self.path.split("?", 1)[0]
-            if path == "/metrics":
-                self._send(200, generate_latest(daemon.registry), CONTENT_TYPE_LATEST)
-            elif path == "/healthz":
-                self._send(200, b"ok\n")
-            elif path == "/readyz":
-                ready = daemon.state.last_success > 0
-                self._send(200 if ready else 503, b"ready\n" if ready else b"no successful check yet\n")
-            elif path == "/drift":
-                body = json.dumps(daemon.drift_document(), indent=2, sort_keys=True, default=str).encode()
-                self._send(200, body, "application/json")
-            else:
-                self._send(404, b"not found: try /metrics, /healthz, /readyz or /drift\n")
-
-        def _send(self, status: int, body: bytes, content_type: str = "text/plain; charset=utf-8") -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    return Handler

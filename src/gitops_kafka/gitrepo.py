@@ -2,7 +2,12 @@
 from __future__ import annotations
 
 import os
+import re
+import shlex
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from gitops_kafka.errors import GitError, RepositoryError, RevisionError
 
@@ -153,11 +158,64 @@ def redact(url: str) -> str:
     return mask_text(url)
 
 
-def checkout_branch(source: str, branch: str, cache: Path, timeout: float = 120.0) -> tuple[str, Path]:
+CREDENTIAL_FILES = {"username": ("username",), "token": ("token", "password"),
+                    "key": ("ssh-privatekey", "identity"), "known_hosts": ("known_hosts",)}
+
+
+def _credential(directory: Path, name: str) -> Path | None:
+    return next((directory / f for f in CREDENTIAL_FILES[name] if (directory / f).is_file()), None)
+
+
+@contextmanager
+def credentials_for_git(directory: Path | None) -> Iterator[tuple[list[str], dict[str, str]]]:
+    """(git -c options, environment) that let git authenticate from a directory of credential files.
+
+    The directory is a mounted Secret: `username` and `token` (or `password`) for
+    HTTPS, `ssh-privatekey` (or `identity`) and `known_hosts` for SSH. Git reads
+    the token through a credential helper that cats the file, so it is never on a
+    command line, in the environment, in the URL or in the cache's config; the SSH
+    key is copied to a private file (ssh refuses a group-readable key, which is
+    what a Secret volume with fsGroup gives). Git never prompts, and SSH trusts
+    only the given known_hosts.
+    """
+    options = ["-c", "credential.helper="]
+    environment = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": ""}
+    ssh = ["ssh", "-o", "BatchMode=yes"]
+    key_copy = None
+    try:
+        if directory is not None:
+            if not directory.is_dir():
+                raise GitError(f"git credentials directory {directory} does not exist (is the Secret mounted?)")
+            token, key = _credential(directory, "token"), _credential(directory, "key")
+            if token is not None:
+                folder = shlex.quote(str(directory))
+                options += ["-c", "credential.helper=!f() { test \"$1\" = get || exit 0; "
+                                  f"u=$(cat {folder}/username 2>/dev/null || echo git); "
+                                  f"printf 'username=%s\\npassword=%s\\n' \"$u\" \"$(cat {shlex.quote(str(token))})\"; }}; f"]
+            if key is not None:
+                known_hosts = _credential(directory, "known_hosts")
+                if known_hosts is None:
+                    raise GitError(f"{directory} has an SSH key but no known_hosts: refusing to trust any host key")
+                handle, name = tempfile.mkstemp(prefix="gitops-kafka-ssh-")
+                key_copy = Path(name)
+                with os.fdopen(handle, "wb") as out:
+                    out.write(key.read_bytes())
+                ssh += ["-i", str(key_copy), "-o", "IdentitiesOnly=yes", "-o", f"UserKnownHostsFile={known_hosts}",
+                        "-o", "StrictHostKeyChecking=yes"]
+        environment["GIT_SSH_COMMAND"] = shlex.join(ssh)
+        yield options, environment
+    finally:
+        if key_copy is not None:
+            key_copy.unlink(missing_ok=True)
+
+
+def checkout_branch(source: str, branch: str, cache: Path, timeout: float = 120.0,
+                    credentials: Path | None = None) -> tuple[str, Path]:
     """Fetch branch of source (a URL or a path) into a local cache and check its tip out.
 
     The cache is a normal clone reused across cycles, so a fetch moves only new
     objects; the checkout is forced and cleaned, so the tree is exactly the commit.
+    `credentials` is a directory of credential files (see credentials_for_git).
     Returns (commit, tree path).
     """
     import git
@@ -170,8 +228,9 @@ def checkout_branch(source: str, branch: str, cache: Path, timeout: float = 120.
             cache.mkdir(parents=True, exist_ok=True)
             repo = git.Repo.init(cache)
             repo.git.remote("add", "origin", source)
-        repo.git.execute(["git", "fetch", "--quiet", "--prune", "--depth", "1", "origin",
-                          f"+refs/heads/{branch}:refs/remotes/origin/{branch}"], kill_after_timeout=timeout)
+        with credentials_for_git(credentials) as (options, environment), repo.git.custom_environment(**environment):
+            repo.git.execute(["git", *options, "fetch", "--quiet", "--prune", "--depth", "1", "origin",
+                              f"+refs/heads/{branch}:refs/remotes/origin/{branch}"], kill_after_timeout=timeout)
         repo.git.checkout("--quiet", "--force", "--detach", f"origin/{branch}")
         repo.git.clean("-ffdxq")
         return repo.head.commit.hexsha, cache

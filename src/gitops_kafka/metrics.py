@@ -13,7 +13,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, InfoM
 from gitops_kafka.drift.report import EXTRA
 
 PREFIX = "gitops_kafka"
-SOURCES = ("git", "config", "kustomize", "kubernetes", "zookeeper")
+# Every source a failed check is counted under; "internal" is the detector's own failure (a bug).
+SOURCES = ("git", "config", "kustomize", "kubernetes", "zookeeper", "internal")
 MAX_EXTRAS = 50
 
 

@@ -12,11 +12,20 @@ directory's manifest (MANIFEST), are replaced by rename or removed; anything els
 in it is never touched. The renames of one write run with SIGINT and SIGTERM held
 back and are recorded in a journal first; should the process die between two of
 them, the next write finishes the job before doing anything else.
+The journal also records a hash of every file it writes, so
+the next run knows those files as generated output, not as someone's edits.
+
+Staging sits on the file system of the output (a rename cannot cross file
+systems), one write at a time holds the repository's lock, and whatever a dead
+run left in the staging directory is swept by the next one.
 """
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import errno as errnos
+import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -37,6 +46,10 @@ MANIFEST = ".gitops-kafka-files"
 STAMP = ".gitops-kafka-version"  # see stamp.py
 MANIFEST_HEADER = ("# Files gitops-kafka generate wrote in this directory, one a line. It replaces or removes\n"
                    "# only these; any other file here (flux-system/, your own) is yours.\n")
+LOCK = "gitops-kafka.lock"
+STAGING = "gitops-kafka"
+# Beside the output when the git directory is on another file system (git worktree add /dev/shm/...).
+STAGING_IN_WORKTREE = ".gitops-kafka-staging"
 
 
 class _Dumper(yaml.SafeDumper):
@@ -158,7 +171,7 @@ def write_tree(root: Path, tree: Tree, staging: Path) -> list[str]:
 
     Returns the directories whose content changed.
     """
-    recover(root, staging)
+    recover_write(root, staging)
     changed = [d for d in tree.directories if current(root, tree, d) != tree.expected(d)]
     if not changed:
         return []
@@ -173,27 +186,153 @@ def write_tree(root: Path, tree: Tree, staging: Path) -> list[str]:
                 continue
             _stage(staged, tree.in_dir(directory))
             entries.append({"target": directory, "staged": str(staged.relative_to(staging)),
-                            "inode": staged.stat().st_ino})
+                            "inode": staged.stat().st_ino, "files": file_hashes(tree.in_dir(directory))})
         _write_journal(staging, txn, entries)
     except OSError as exc:
         shutil.rmtree(txn, ignore_errors=True)
         raise WriteError(f"cannot stage the generated files under {staging}: {exc}") from exc
     with _signals_held():
-        _apply(root, staging, entries)
+        _apply_or_undo(root, staging, txn, entries)
         _finish(staging, txn)
     return changed
 
 
+def file_hashes(files: dict[str, str]) -> dict[str, str]:
+    """sha256 of each file's text, by path: what a journal remembers of the output it wrote."""
+    return {path: hashlib.sha256(text.encode("utf-8")).hexdigest() for path, text in files.items()}
+
+
+def _apply_or_undo(root: Path, staging: Path, txn: Path, entries: list[dict]) -> None:
+    """Exchange every directory, or, when one cannot be, exchange back those that were and drop the journal.
+
+    A failed write must not leave a journal behind: the next run would replay it and fail the same way.
+    """
+    try:
+        _apply(root, staging, entries)
+    except OSError as exc:
+        try:
+            _undo(root, staging, entries)
+        except OSError as undo_exc:
+            raise WriteError(f"cannot replace the generated directories ({exc}) nor restore them ({undo_exc}); "
+                             f"the next generate finishes the write recorded in {staging / JOURNAL}") from exc
+        _finish(staging, txn)
+        raise WriteError(f"cannot replace the generated directories, nothing was changed: {exc}") from exc
+
+
+def _undo(root: Path, staging: Path, entries: list[dict]) -> None:
+    """Put back the old directory of every entry that was exchanged (it sits where the staged one was)."""
+    for entry in reversed(entries):
+        if "target" not in entry:
+            continue  # a shared directory's files were renamed over their old versions: nothing to swap back
+        target, staged = root / entry["target"], staging / entry["staged"]
+        if not (target.exists() and target.stat().st_ino == entry["inode"]):
+            continue
+        if staged.exists():
+            exchange(staged, target)
+        else:
+            os.rename(target, staged)  # there was no old directory: remove the new one
+        _fsync_dir(target.parent)
+
+
 def recover(root: Path, staging: Path) -> bool:
     """Finish a write that was killed between its directory exchanges; True if there was one."""
+    return recover_write(root, staging) is not None
+
+
+@dataclass
+class Recovered:
+    """What a finished, earlier write put in place: the directories, and its files' hashes by repository path."""
+
+    directories: list[str]
+    files: dict[str, str]
+
+    def wrote(self, root: Path, path: str) -> bool:
+        """True if path is as that write left it: its file, unchanged, or absent from a directory it replaced."""
+        if path not in self.files and not any(path.startswith(d.rstrip("/") + "/") for d in self.directories):
+            return False
+        on_disk = root / path
+        if not on_disk.exists():
+            return path not in self.files
+        return on_disk.is_file() and self.files.get(path) == hashlib.sha256(on_disk.read_bytes()).hexdigest()
+
+
+def recover_write(root: Path, staging: Path) -> Recovered | None:
+    """Finish a write killed between its exchanges, and sweep what a run killed while staging left.
+
+    A journal that cannot be read or replayed is dropped, not obeyed: each directory is
+    still wholly old or wholly new, and the caller writes every directory again anyway.
+    """
     journal = staging / JOURNAL
     if not journal.exists():
-        return False
-    record = json.loads(journal.read_text(encoding="utf-8"))
-    with _signals_held():
-        _apply(root, staging, record["entries"])
-        _finish(staging, staging / record["txn"])
-    return True
+        _sweep(staging, keep=None)
+        return None
+    try:
+        record = json.loads(journal.read_text(encoding="utf-8"))
+        txn, entries = staging / record["txn"], list(record["entries"])
+        with _signals_held():
+            _apply(root, staging, entries)
+            _finish(staging, txn)
+    except (OSError, ValueError, KeyError, TypeError):
+        _sweep(staging, keep=None, journal_too=True)
+        return None
+    _sweep(staging, keep=None)
+    directories = [e for e in entries if "target" in e]  # a shared directory's entries are per file
+    prefix = {e["target"]: e["target"].rstrip("/") + "/" for e in directories}
+    files = {prefix[e["target"]] + path: digest for e in directories for path, digest in e.get("files", {}).items()}
+    files.update({e["file"]: e["sha256"] for e in entries if "file" in e and "sha256" in e})
+    return Recovered([e["target"] for e in directories], files)
+
+
+def _sweep(staging: Path, keep: str | None, journal_too: bool = False) -> None:
+    """Remove what killed runs left in staging (half-staged directories, a temporary journal)."""
+    if not staging.is_dir():
+        return
+    for entry in staging.iterdir():
+        if entry.name == keep or (entry.name == JOURNAL and not journal_too):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+    try:
+        staging.rmdir()
+    except OSError:
+        pass
+
+
+def staging_dir(root: Path, git_dir: Path) -> Path:
+    """Where a write stages: in the git directory, unless that is on another file system than the output."""
+    if os.stat(git_dir).st_dev == os.stat(root).st_dev:
+        return git_dir / STAGING
+    return root / STAGING_IN_WORKTREE
+
+
+@contextmanager
+def locked(git_dir: Path) -> Iterator[None]:
+    """Hold the repository's write lock, or refuse at once: two writes must never interleave.
+
+    flock is released by the kernel when the holder dies, so a killed run leaves no stale lock.
+    """
+    path = git_dir / LOCK
+    with open(path, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errnos.EAGAIN, errnos.EACCES):
+                raise WriteError(f"cannot lock {path}: {exc}") from None
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise WriteError(f"another gitops-kafka generate is writing this repository (pid {holder}); "
+                             "wait for it to finish, then run generate again") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
 
 
 def _stage(directory: Path, files: dict[str, str]) -> None:
@@ -217,8 +356,8 @@ def _stage_files(staging: Path, staged: Path, directory: str, old: dict[str, str
     wanted = {name: text for name, text in new.items() if old.get(name) != text}
     _stage(staged, wanted)
     order = sorted(wanted, key=lambda name: (name == MANIFEST, name))
-    entries: list[dict[str, Any]] = [{"file": f"{directory}/{name}", "staged": str((staged / name).relative_to(staging))}
-                                     for name in order]
+    entries: list[dict[str, Any]] = [{"file": f"{directory}/{name}", "staged": str((staged / name).relative_to(staging)),
+                                      "sha256": file_hashes({name: wanted[name]})[name]} for name in order]
     entries += [{"remove": f"{directory}/{name}"} for name in sorted(set(old) - set(new))]
     return entries
 

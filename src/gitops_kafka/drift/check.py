@@ -17,12 +17,15 @@ from gitops_kafka.drift import health as health_checks
 from gitops_kafka.drift.compare import IgnoreRule, compare_object
 from gitops_kafka.drift.desired import Desired, load_desired
 from gitops_kafka.drift.report import EXTRA, DriftReport, ObjectDrift
+from gitops_kafka.errors import GitopsKafkaError, SourceError
 from gitops_kafka.quantity import parse_duration
 from gitops_kafka.render.common import ENVIRONMENT_LABEL, MANAGED_BY, MANAGED_LABEL
 
 # Kinds searched for labelled objects git no longer declares, besides the kinds it declares.
 EXTRA_KINDS = (("v1", "ConfigMap"), ("v1", "Service"), ("apps/v1", "StatefulSet"), ("apps/v1", "Deployment"),
                ("batch/v1", "Job"), ("policy/v1", "PodDisruptionBudget"))
+CREDENTIALS_VARIABLE = "GITOPS_KAFKA_GIT_CREDENTIALS"
+INTERNAL = "internal"  # the source of a failure that is the detector's own (a bug), not an outside system's
 CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
                   "PersistentVolume", "StorageClass", "PriorityClass"}
 
@@ -41,11 +44,13 @@ class Target:
     timeout: float = 10.0
     zookeeper: str | None = None  # "host:port,...[/chroot]"; None: the members the environment declares
     kafka: bool = False  # also check ZooKeeper health and Kafka's metadata
+    git_credentials: Path | None = None  # a directory of credential files (a mounted Secret) for a private repository
 
 
 
 def default_target(env: str, repo: str | None, branch: str | None, cache: Path | None, kubeconfig: str | None,
-                   context: str | None, in_cluster: bool, timeout: float, zookeeper: str | None = None) -> Target:
+                   context: str | None, in_cluster: bool, timeout: float, zookeeper: str | None = None,
+                   git_credentials: Path | None = None) -> Target:
     """A Target from command-line choices; the defaults come from the current repository."""
     from gitops_kafka.config import load_environment
     from gitops_kafka.gitrepo import GitRepo
@@ -61,7 +66,10 @@ def default_target(env: str, repo: str | None, branch: str | None, cache: Path |
     from gitops_kafka.drift.kafka_check import HOSTS_VARIABLE
 
     kafka = in_cluster or bool(zookeeper) or bool(os.environ.get(HOSTS_VARIABLE))
-    return Target(env, repo, branch, cache, kubeconfig, context, in_cluster, timeout, zookeeper, kafka)
+    if git_credentials is None and os.environ.get(CREDENTIALS_VARIABLE):
+        git_credentials = Path(os.environ[CREDENTIALS_VARIABLE])
+    return Target(env, repo, branch, cache, kubeconfig, context, in_cluster, timeout, zookeeper, kafka,
+                  git_credentials)
 
 
 class Checker:
@@ -79,9 +87,19 @@ class Checker:
         """One check; raises SourceError naming the source (git, config, kustomize, kubernetes) that failed.
 
         ZooKeeper and Kafka never raise here: what could not be read is reported as such.
+        Anything unexpected (a bug, an answer no one foresaw, a RecursionError) is
+        a failed check too, of source `internal`, with a one-line message.
         """
+        try:
+            return self._run(target)
+        except GitopsKafkaError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the check's contract: it completes or names what failed
+            raise SourceError(INTERNAL, describe_unexpected(exc)) from exc
+
+    def _run(self, target: Target) -> DriftReport:
         started, clock = time.time(), time.perf_counter()
-        desired = load_desired(target.source, target.branch, target.env, target.cache)
+        desired = load_desired(target.source, target.branch, target.env, target.cache, target.git_credentials)
         sections = {"kafka": self._kafka(target, desired)} if target.kafka else {}
         cluster = self._cluster_factory(target)
         try:
@@ -109,6 +127,12 @@ class Checker:
             self._monitor = None
 
 
+def describe_unexpected(exc: BaseException) -> str:
+    """One line for an exception no one foresaw: its type and the first line of its text."""
+    text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+    return f"unexpected {type(exc).__name__}{': ' + text if text else ''} (a bug: please report it)"
+
+
 def run_check(target: Target, cluster_factory: Callable[[Target], Any] | None = None) -> DriftReport:
     """One check with nothing kept (the `check` command)."""
     checker = Checker(cluster_factory)
@@ -129,6 +153,7 @@ def compare_cluster(desired: Desired, cluster) -> list[ObjectDrift]:
     config = desired.config
     rules = [IgnoreRule.parse(r.kind, r.name, r.pointer) for r in config.detector.ignore]
     listed = list_managed(desired, cluster)
+    tracking = tracking_labels(config)
     results, declared = [], set()
     for obj in desired.objects:
         meta = obj.get("metadata", {})
@@ -137,13 +162,21 @@ def compare_cluster(desired: Desired, cluster) -> list[ObjectDrift]:
         live = listed.get((obj["apiVersion"], obj["kind"]), {}).get(meta["name"])
         if live is None:  # not labelled as ours (any more), or cluster-scoped: ask for it by name
             live = cluster.get(obj["apiVersion"], obj["kind"], meta["name"], namespace)
-        state, fields = compare_object(obj, live, rules)
+        state, fields = compare_object(obj, live, rules, tracking)
         health = health_checks.health(live)
         if live is not None and obj["kind"] == "StatefulSet":
             health = health_checks.worst([health, *volume_health(cluster, live, namespace)])
         results.append(ObjectDrift(obj["apiVersion"], obj["kind"], meta["name"], namespace, state, fields, health))
     results.extend(find_extras(desired, listed, declared))
     return results
+
+
+def tracking_labels(config) -> dict[str, str]:
+    """The label Argo CD's label tracking (its 2.x default) writes on every object: the instance label,
+    set to the Application's name. Flux's labels and Argo CD's annotation are dropped by name in compare."""
+    from gitops_kafka.render.gitops import sync_name
+
+    return {} if config.gitops.tool == "flux" else {"app.kubernetes.io/instance": sync_name(config)}
 
 
 def list_managed(desired: Desired, cluster) -> dict[tuple[str, str], dict[str, dict[str, Any]]]:

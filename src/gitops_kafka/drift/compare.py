@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Mapping
 
 from gitops_kafka.drift.normalize import Keyed, key_from_managed_fields, prepare, secret_data
 from gitops_kafka.drift.report import MISSING, MODIFIED, IN_SYNC, FieldDrift
@@ -27,6 +27,8 @@ IGNORED_METADATA = {"managedFields", "resourceVersion", "uid", "generation", "cr
 APPLIER_ANNOTATIONS = re.compile(r"^(argocd\.argoproj\.io/|kustomize\.toolkit\.fluxcd\.io/|"
                                  r"kubectl\.kubernetes\.io/last-applied-configuration$|deployment\.kubernetes\.io/revision$)")
 APPLIER_LABELS = re.compile(r"^(kustomize\.toolkit\.fluxcd\.io/|argocd\.argoproj\.io/)")
+# Pod-template annotations routine operations write: `kubectl rollout restart` (and Argo CD's restart action).
+ROUTINE_TEMPLATE_ANNOTATIONS = {"kubectl.kubernetes.io/restartedAt"}
 
 Path = tuple[str, ...]
 
@@ -48,11 +50,17 @@ class IgnoreRule:
         return len(path) >= len(self.pointer) and all(p in ("*", s) for p, s in zip(self.pointer, path))
 
 
-def compare_object(desired: dict[str, Any], live: dict[str, Any] | None,
-                   ignore: Iterable[IgnoreRule] = ()) -> tuple[str, tuple[FieldDrift, ...]]:
-    """(state, drifted fields) of one declared object against what the cluster returned."""
+def compare_object(desired: dict[str, Any], live: dict[str, Any] | None, ignore: Iterable[IgnoreRule] = (),
+                   tracking: Mapping[str, str] | None = None) -> tuple[str, tuple[FieldDrift, ...]]:
+    """(state, drifted fields) of one declared object against what the cluster returned.
+
+    `tracking` is the label the GitOps tool writes on every object it applies, and
+    its value (Argo CD's label tracking: app.kubernetes.io/instance = the Application's
+    name): a live label with exactly that value is the tool's mark, not a change.
+    """
     if live is None:
         return MISSING, ()
+    live = untracked(desired, live, tracking or {})
     kind, name = desired.get("kind", ""), desired.get("metadata", {}).get("name", "")
     rules = [r for r in ignore if r.kind in ("*", kind) and r.name in ("*", name)]
     wanted, actual = prepare(comparable(desired)), prepare(comparable(live))
@@ -96,9 +104,27 @@ class _Shown:
         return value
 
 
+def untracked(desired: dict[str, Any], live: dict[str, Any], tracking: Mapping[str, str]) -> dict[str, Any]:
+    """The live object with the GitOps tool's tracking labels given back git's values (or removed)."""
+    labels = (live.get("metadata") or {}).get("labels") or {}
+    marked = [k for k, v in tracking.items() if labels.get(k) == v]
+    if not marked:
+        return live
+    declared = (desired.get("metadata") or {}).get("labels") or {}
+    restored = {k: v for k, v in labels.items() if k not in marked}
+    restored.update({k: declared[k] for k in marked if k in declared})
+    return {**live, "metadata": {**live["metadata"], "labels": restored}}
+
+
 def comparable(obj: dict[str, Any]) -> dict[str, Any]:
-    """An object without what servers and GitOps tools write on their own."""
+    """An object without what servers, GitOps tools and routine operations write on their own."""
     out = {k: v for k, v in obj.items() if k != "status"}
+    template = (out.get("spec") or {}).get("template") if isinstance(out.get("spec"), dict) else None
+    annotations = ((template or {}).get("metadata") or {}).get("annotations") if isinstance(template, dict) else None
+    if isinstance(annotations, dict) and ROUTINE_TEMPLATE_ANNOTATIONS & set(annotations):
+        kept = {k: v for k, v in annotations.items() if k not in ROUTINE_TEMPLATE_ANNOTATIONS}
+        out["spec"] = {**out["spec"], "template": {**template, "metadata": {**template["metadata"],
+                                                                            "annotations": kept}}}
     meta = dict(obj.get("metadata") or {})
     for key in IGNORED_METADATA:
         meta.pop(key, None)
@@ -141,7 +167,9 @@ def managed_paths(live: dict[str, Any]) -> dict[Path, tuple[str, str | None]]:
 
 
 def _leaf_paths(node: dict[str, Any], path: Path) -> Iterator[Path]:
-    if not node or "." in node:
+    """Owned leaves. "." on a list item means the manager added the item: the item is the leaf. On a map it
+    only means the manager created the map: its owned keys are the leaves (one key, never the whole map)."""
+    if not node or set(node) == {"."}:
         yield path
         return
     for key, child in node.items():
@@ -150,7 +178,7 @@ def _leaf_paths(node: dict[str, Any], path: Path) -> Iterator[Path]:
         elif key.startswith("k:"):
             item = key_from_managed_fields(path[-1] if path else "", json.loads(key[2:]))
             if item is not None:
-                yield from _leaf_paths(child, path + (item,))
+                yield from ([path + (item,)] if "." in child else _leaf_paths(child, path + (item,)))
         elif key.startswith("v:"):
             yield path  # a set of scalars: the list as a whole
 

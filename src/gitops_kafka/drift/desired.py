@@ -23,10 +23,11 @@ class Desired:
     objects: tuple[dict[str, Any], ...]
 
 
-def load_desired(source: str, branch: str, env: str, cache: Path) -> Desired:
-    """Fetch, read the environment file and build the overlay at the branch's tip."""
+def load_desired(source: str, branch: str, env: str, cache: Path, credentials: Path | None = None) -> Desired:
+    """Fetch (with the credential files in `credentials`, if any), read the environment file and build
+    the overlay at the branch's tip."""
     try:
-        revision, tree = gitrepo.checkout_branch(source, branch, cache)
+        revision, tree = gitrepo.checkout_branch(source, branch, cache, credentials=credentials)
     except GitError as exc:
         raise SourceError("git", str(exc)) from None
     try:

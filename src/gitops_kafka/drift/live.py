@@ -71,9 +71,12 @@ class KubernetesCluster:
         if status != 200:
             raise SourceError(SOURCE, _status_message(status, body))
         try:
-            return json.loads(body)
-        except ValueError:
+            answer = json.loads(body)
+        except (ValueError, RecursionError):
             raise SourceError(SOURCE, f"API server answered {path} with something that is not JSON") from None
+        if not isinstance(answer, dict):
+            raise SourceError(SOURCE, f"API server answered {path} with {type(answer).__name__}, not an object")
+        return answer
 
     # ---------------------------------------------------------------- discovery
 
@@ -105,7 +108,11 @@ class KubernetesCluster:
 
     def get(self, api_version: str, kind: str, name: str, namespace: str | None) -> dict[str, Any] | None:
         """The live object, or None if the cluster does not have it."""
-        return self._get(self._path(api_version, kind, namespace, name))
+        path = self._path(api_version, kind, namespace, name)
+        found = self._get(path)
+        if found is not None:
+            _check_object(found, path)
+        return found
 
     def list_labelled(self, api_version: str, kind: str, namespace: str | None,
                       labels: dict[str, str]) -> list[dict[str, Any]]:
@@ -115,13 +122,29 @@ class KubernetesCluster:
         or an old aggregated API may ignore it; list items carry no kind, so it is set.
         """
         selector = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
-        listing = self._get(self._path(api_version, kind, namespace), [("labelSelector", selector)]) or {}
+        path = self._path(api_version, kind, namespace)
+        listing = self._get(path, [("labelSelector", selector)]) or {}
+        found = listing.get("items") or []
+        if not isinstance(found, list):
+            raise SourceError(SOURCE, f"API server answered {path} with malformed items (not a list)")
         items = []
-        for item in listing.get("items", []):
+        for index, item in enumerate(found):
+            _check_object(item, f"{path} item {index}")
             item_labels = (item.get("metadata") or {}).get("labels") or {}
             if all(item_labels.get(k) == v for k, v in labels.items()):
                 items.append({"apiVersion": api_version, "kind": kind, **item})
         return items
+
+
+def _check_object(obj: Any, where: str) -> None:
+    """An object as the API server sends it has a metadata mapping with a name; anything else is malformed."""
+    meta = obj.get("metadata") if isinstance(obj, dict) else None
+    if not isinstance(meta, dict) or not isinstance(meta.get("name"), str):
+        problem = "null" if obj is None else "no metadata.name" if isinstance(obj, dict) else type(obj).__name__
+        raise SourceError(SOURCE, f"API server answered {where} with a malformed object ({problem})")
+    for key in ("labels", "annotations"):
+        if not isinstance(meta.get(key) or {}, dict):
+            raise SourceError(SOURCE, f"API server answered {where} with a malformed object (metadata.{key})")
 
 
 def _reason(exc: Exception) -> str:

@@ -1,9 +1,11 @@
 """The drift detector's own deployment: Deployment, ServiceAccount, read-only RBAC, Service, ServiceMonitor.
 
 Its permissions are get, list and watch only, on just the kinds the overlay
-declares and the claims its StatefulSets use; reading the Namespace needs a
-cluster-scoped grant, limited by resourceNames to the environment's own
-namespace (that pair lives in the overlay, beside the Namespace).
+declares and the claims its StatefulSets use. The overlay also declares three
+cluster-scoped objects the detector compares by name: the environment's
+Namespace and this ClusterRole/ClusterRoleBinding pair itself. Reading them
+needs a cluster-scoped grant, limited to `get` and by resourceNames to exactly
+those names (the pair lives in the overlay, beside the Namespace).
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from gitops_kafka.render import common
 NAME = "drift-detector"
 COMPONENT = "drift-detector"
 PORT = 8080
+CREDENTIALS = "/etc/gitops-kafka/git"  # where the repository credentials Secret is mounted
 READ = ["get", "list", "watch"]
 RULES = [
     ("", ["configmaps", "services", "serviceaccounts", "persistentvolumeclaims"]),
@@ -47,7 +50,7 @@ def render(config: EnvironmentConfig) -> list[dict[str, Any]]:
     if config.detector.service_monitor:
         objects.append({
             "apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor",
-            "metadata": common.metadata(name, labels),
+            "metadata": common.metadata(name, {**labels, **config.monitoring.labels}),
             "spec": {"selector": {"matchLabels": common.selector_labels(config, NAME)},
                      "endpoints": [{"port": "metrics", "path": "/metrics", "interval": "30s"}]},
         })
@@ -55,7 +58,7 @@ def render(config: EnvironmentConfig) -> list[dict[str, Any]]:
 
 
 def namespace_access(config: EnvironmentConfig) -> list[dict[str, Any]]:
-    """The cluster-scoped grant to read the environment's Namespace object, and nothing else."""
+    """The cluster-scoped grant to read the environment's Namespace and this pair by name, and nothing else."""
     if not config.detector.enabled:
         return []
     name = f"gitops-kafka-{config.namespace}-{NAME}"
@@ -63,7 +66,9 @@ def namespace_access(config: EnvironmentConfig) -> list[dict[str, Any]]:
     return [
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": common.metadata(name, labels),
          "rules": [{"apiGroups": [""], "resources": ["namespaces"], "resourceNames": [config.namespace],
-                    "verbs": ["get"]}]},
+                    "verbs": ["get"]},
+                   {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles", "clusterrolebindings"],
+                    "resourceNames": [name], "verbs": ["get"]}]},
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
          "metadata": common.metadata(name, labels),
          "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name},
@@ -75,6 +80,15 @@ def deployment(config: EnvironmentConfig) -> dict[str, Any]:
     detector = config.detector
     args = ["daemon", "--env", config.name, "--repo", config.gitops.repo_url, "--branch", config.gitops.revision,
             "--in-cluster", "--cache", "/var/cache/gitops-kafka", "--listen", f"0.0.0.0:{PORT}"]
+    mounts = [{"name": "cache", "mountPath": "/var/cache/gitops-kafka"}, {"name": "tmp", "mountPath": "/tmp"}]
+    volumes = [{"name": "cache", "emptyDir": {}}, {"name": "tmp", "emptyDir": {}}]
+    if detector.git_credentials:
+        # Files, not environment variables: nothing to leak through the process environment, and a
+        # rotated Secret reaches the pod without a restart. The detector hands them to git itself.
+        args += ["--git-credentials", CREDENTIALS]
+        mounts.append({"name": "git-credentials", "mountPath": CREDENTIALS, "readOnly": True})
+        volumes.append({"name": "git-credentials", "secret": {"secretName": detector.git_credentials,
+                                                              "defaultMode": 0o440}})
     container = {
         "name": NAME,
         "image": detector.image,
@@ -90,7 +104,7 @@ def deployment(config: EnvironmentConfig) -> dict[str, Any]:
         "readinessProbe": {"httpGet": {"path": "/readyz", "port": "metrics"}, "periodSeconds": 10,
                            "timeoutSeconds": 5, "failureThreshold": 3},
         "securityContext": common.container_security_context(read_only_root=True),
-        "volumeMounts": [{"name": "cache", "mountPath": "/var/cache/gitops-kafka"}, {"name": "tmp", "mountPath": "/tmp"}],
+        "volumeMounts": mounts,
     }
     return common.singleton_deployment(config, base_name(config), NAME, COMPONENT, {
         "serviceAccountName": base_name(config),
@@ -98,5 +112,5 @@ def deployment(config: EnvironmentConfig) -> dict[str, Any]:
         "enableServiceLinks": False,
         "securityContext": common.pod_security_context(fs_group=True),
         "containers": [container],
-        "volumes": [{"name": "cache", "emptyDir": {}}, {"name": "tmp", "emptyDir": {}}],
+        "volumes": volumes,
     })
