@@ -383,7 +383,7 @@ class Outcome:
 def codify(repo_root: Path, env: str, report, snapshot, only: Iterable[str] = (), branch: str | None = None) -> Outcome:
     """Write the codifiable drift into environments/<env>.yaml, regenerate, and commit both on a new branch."""
     from gitops_kafka.config import load_environment
-    from gitops_kafka.generator import generate, plan as plan_tree
+    from gitops_kafka.generator import claimed_paths, generate, plan as plan_tree
     from gitops_kafka.gitrepo import GitRepo
 
     repo = GitRepo(repo_root)
@@ -411,8 +411,8 @@ def codify(repo_root: Path, env: str, report, snapshot, only: Iterable[str] = ()
     except BaseException:
         write_atomically(path, text)
         raise
-    owned = plan_tree(root, [env]).tree.owned
-    outcome.commit = repo.commit([display, *owned], commit_message(env, edits), branch)
+    paths = claimed_paths(repo, plan_tree(root, [env]).tree)  # owned directories, and our files in shared ones
+    outcome.commit = repo.commit([display, *paths], commit_message(env, edits), branch)
     return outcome
 
 
