@@ -53,6 +53,8 @@ def base(command: str, f: dict) -> list[str]:
         "daemon": ["daemon", *target, "--listen", "127.0.0.1:0"],
         "check-kafka": ["check-kafka", "--env", "prod", "--repo", f["repo"], "--zookeeper", "127.0.0.1:9", "--timeout", "1"],
         "topics plan": ["topics", "plan", "--env", "prod", "--repo", f["repo"], "--zookeeper", "127.0.0.1:9", "--timeout", "1"],
+        "codify": ["codify", "--env", "prod", "--repo", f["repo"], "--cache", f["cache"], "--kubeconfig", f["kubeconfig"],
+                   "--timeout", "1"],
     }[command]
 
 
@@ -85,6 +87,10 @@ CASES = [
     ("topics plan", "--env", "nope"), ("topics plan", "--repo", MISSING_DIR), ("topics plan", "--zookeeper", "garbage:::"),
     ("topics plan", "--zookeeper", "/kafka"), ("topics plan", "--timeout", "-1"),
     ("topics plan", "--bootstrap-server", "no port"), ("topics plan", "--format", "yaml"),
+    ("codify", "--env", "nope"), ("codify", "--repo", MISSING_DIR), ("codify", "--branch", "bad..name"),
+    ("codify", "--only", "StatefulSet"), ("codify", "--only", "a/b/c"), ("codify", "--kubeconfig", "{malformed}"),
+    ("codify", "--context", "no-such-context"), ("codify", "--cache", "/dev/null/cache"), ("codify", "--timeout", "-1"),
+    ("codify", "--zookeeper", "garbage:::"),
 ]
 
 
