@@ -31,6 +31,7 @@ IMMUTABLE = {
     "Service": ("spec.clusterIP",),
     "PersistentVolumeClaim": ("spec.storageClassName", "spec.accessModes", "spec.volumeName"),
 }
+SHOWN_CHANGES = 15  # per step in the text form; JSON has them all
 ATOMIC_NAMED_LISTS = (("spec", "volumeClaimTemplates"),)
 # Seed defects the first sync fixes in place, by the pod-template field that carries the fix.
 FIXES = {
@@ -141,19 +142,21 @@ def _relevant(path: tuple) -> bool:
 def changes(live: dict, rendered: dict) -> list[Change]:
     """The fields an apply of `rendered` sets or removes on `live`."""
     have, want = prepare(live), prepare(rendered)
+    # Compared canonically (1000m = 1, 1Gi = 1024Mi), shown as written.
+    have_raw, want_raw = prepare(live, canonical=False), prepare(rendered, canonical=False)
     out = []
     for path, value in _leaves(want).items():
         if not _relevant(path):
             continue
         current = _at(have, path)
         if current != value:
-            out.append(Change(_format(path), _shown(current), _shown(value)))
+            out.append(Change(_format(path), _shown(_at(have_raw, path)), _shown(_at(want_raw, path))))
     # A list without a merge key in the strategic-merge schema is replaced whole: its other items go.
     for path in ATOMIC_NAMED_LISTS:
         have_items, want_items = _at(have, path), _at(want, path)
         if isinstance(have_items, dict) and isinstance(want_items, dict):
-            out.extend(Change(_format((*path, key)), _shown(item), None)
-                       for key, item in have_items.items() if key not in want_items)
+            out.extend(Change(_format((*path, key)), _shown(_at(have_raw, (*path, key))), None)
+                       for key in have_items if key not in want_items)
     annotation = ((live.get("metadata") or {}).get("annotations") or {}).get(LAST_APPLIED)
     if annotation:
         try:
@@ -163,7 +166,7 @@ def changes(live: dict, rendered: dict) -> list[Change]:
         for path in _leaves(applied):
             if _relevant(path) and _at(want, path) is _ABSENT and _at(have, path) is not _ABSENT \
                     and not any(path[:len(p)] == p for p in _leaves(want)):
-                out.append(Change(_format(path), _shown(_at(have, path)), None))
+                out.append(Change(_format(path), _shown(_at(have_raw, path)), None))
     return out
 
 
@@ -217,6 +220,11 @@ def object_steps(live: dict, rendered: dict) -> list[Step]:
             want = prepare(claim).get("spec", {}).get("resources", {}).get("requests", {}).get("storage")
             if have is not None and want is not None and parse_quantity(want) < parse_quantity(have):
                 steps.append(Step(CRITICAL, name, "patch", f"smaller volume ({have} -> {want} bytes): volumes never shrink"))
+    if not ((live.get("metadata") or {}).get("annotations") or {}).get(LAST_APPLIED):
+        managers = sorted({e.get("manager", "?") for e in (live.get("metadata") or {}).get("managedFields") or []
+                           if e.get("subresource") != "status"})
+        steps.append(Step(INFO, name, "keep", f"no last-applied record (managed by {', '.join(managers) or 'nobody'}): "
+                                              "fields the rendered object does not declare stay as they are"))
     template = [c for c in found if c.path.startswith("spec.template.") and not _immutable(kind, c)]
     if template:
         fixed = sorted({text for c in template for key, text in FIXES.items() if f".{key}" in c.path})
@@ -302,10 +310,12 @@ def format_text(plan: Plan) -> str:
         lines.append(f"  {step.severity:<8} {step.action:<6} {step.object}: {step.summary}")
         if step.restarts:
             lines.append(f"           restarts: {step.restarts}")
-        for change in step.changes:
+        for change in step.changes[:SHOWN_CHANGES]:
             after = "(removed)" if change.after is None else json.dumps(change.after, sort_keys=True, default=str)
             before = "(absent)" if change.before is None else json.dumps(change.before, sort_keys=True, default=str)
             lines.append(f"           {change.path}: {_short(before)} -> {_short(after)}")
+        if len(step.changes) > SHOWN_CHANGES:
+            lines.append(f"           ... and {len(step.changes) - SHOWN_CHANGES} more (--format json lists every change)")
     if plan.fixes:
         lines.append("")
         lines.append("Fixed in place:")
