@@ -131,7 +131,8 @@ def test_generate_recovers_a_killed_write_before_anything_else(repo, tmp_path):
     txn = staging / "deadbeef"
     tree_module._stage(txn / "0", fake.in_dir("overlays/prod"))
     tree_module._write_journal(staging, txn, [{"target": "overlays/prod", "staged": "deadbeef/0",
-                                                "inode": (txn / "0").stat().st_ino}])
+                                                "inode": (txn / "0").stat().st_ino,
+                                                "files": tree_module.file_hashes(fake.in_dir("overlays/prod"))}])
     result = run_cli("generate", "--env", "prod", "--no-commit", cwd=repo)
     assert result.returncode == 0, result.stderr
     assert not staging.exists()

@@ -30,14 +30,25 @@ DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z
 TOPIC_NAME = re.compile(r"^[a-zA-Z0-9._-]+$")
 KAFKA_PROPERTY = re.compile(r"^[a-z][a-z0-9]*([._-][a-z0-9]+)*$")
 IMAGE_REF = re.compile(r"^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$")
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 DURATION = re.compile(r"^([0-9]+(ms|s|m|h))+$")
 # Prometheus' own duration syntax: units in decreasing order, each at most once.
 PROMETHEUS_DURATION = re.compile(r"^(?=[0-9])(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$")
+# Path settings stay inside the repository (or the chroot): no '.' or '..' part, no leading '/'.
+RELATIVE_PATH = re.compile(r"(?!\.\.?(/|\Z))[\w.-]+(/(?!\.\.?(/|\Z))[\w.-]+)*")
+ZNODE_PATH = re.compile(r"(/(?!\.\.?(/|\Z))[a-zA-Z0-9._-]+)+")
 HTTP_URL = re.compile(r"^https?://[^\s#]+$")
 KUBE_VERSION = re.compile(r"^1\.([0-9]{2})$")
 MIN_KUBE_MINOR, MAX_KUBE_MINOR = 25, 37
 MAX_TOPIC_NAME = 249
 HEAP_SHARE_OF_LIMIT = 0.75
+# The widest integers the fields' consumers hold: Java int (partitions, ZooKeeper ticks,
+# Kubernetes replicas are int32) and Java short (Kafka's replication factor).
+INT32_MAX, INT16_MAX = 2**31 - 1, 2**15 - 1
+# Bounds on an environment file, checked before any Python object is built from it.
+MAX_FILE_BYTES = 1024 * 1024
+MAX_NESTING = 32
+MAX_NODES = 100_000  # scalars and collections, counting every alias as the nodes it repeats
 # Broker properties the manifests set themselves; an override would break the cluster wiring.
 MANAGED_KAFKA_PROPERTIES = frozenset({
     "broker.id", "zookeeper.connect", "advertised.listeners", "listeners", "log.dirs",
@@ -51,7 +62,8 @@ def _quantity(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise ValueError("expected a Kubernetes quantity such as 500m, 2, 512Mi or 1Gi")
     text = str(value)
-    parse_quantity(text)
+    if parse_quantity(text) < 0:
+        raise ValueError(f"{text!r} is negative: the API server refuses negative resource quantities")
     return text
 
 
@@ -66,7 +78,7 @@ def _matching(pattern: re.Pattern[str], what: str, max_len: int | None = None):
     def check(value: Any) -> str:
         if not isinstance(value, str):
             raise ValueError(f"expected {what} (a string)")
-        if not pattern.match(value) or (max_len and len(value) > max_len):
+        if not pattern.fullmatch(value) or (max_len and len(value) > max_len):
             limit = f", at most {max_len} characters" if max_len else ""
             raise ValueError(f"{value!r} is not {what}{limit}")
         return value
@@ -78,8 +90,22 @@ def _kafka_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float, str)):
-        return str(value)
+        text = str(value)
+        if CONTROL_CHARACTER.search(text):
+            raise ValueError(f"{text!r} holds a newline or control character: a Kafka property is one line")
+        return text
     raise ValueError("expected a scalar (string, number or boolean)")
+
+
+def _topic_config_value(value: Any) -> str:
+    """kafka-configs --add-config strips '[' and ']' and trims: such a value would arrive changed or split."""
+    text = _kafka_value(value)
+    if "[" in text or "]" in text:
+        raise ValueError(f"{text!r} holds '[' or ']', which kafka-configs --add-config strips "
+                         "(a value such as '1],cleanup.policy=[compact' would set two configs)")
+    if text != text.strip():
+        raise ValueError(f"{text!r} has leading or trailing whitespace, which Kafka trims")
+    return text
 
 
 def _regex(value: Any) -> str:
@@ -93,7 +119,7 @@ def _regex(value: Any) -> str:
 
 
 def _kube_version(value: Any) -> str:
-    if not isinstance(value, str) or not KUBE_VERSION.match(value):
+    if not isinstance(value, str) or not KUBE_VERSION.fullmatch(value):
         raise ValueError(f"{value!r} is not a Kubernetes minor version such as '1.31' (quote it: 1.30 is a number)")
     minor = int(value.split(".")[1])
     if not MIN_KUBE_MINOR <= minor <= MAX_KUBE_MINOR:
@@ -102,7 +128,7 @@ def _kube_version(value: Any) -> str:
 
 
 def _image(value: Any) -> str:
-    if not isinstance(value, str) or not IMAGE_REF.match(value):
+    if not isinstance(value, str) or not IMAGE_REF.fullmatch(value):
         raise ValueError(f"{value!r} is not an image reference such as registry/name:tag")
     last = value.rsplit("/", 1)[-1]
     if "@sha256:" not in value and (":" not in last or last.endswith(":latest")):
@@ -113,6 +139,9 @@ def _image(value: Any) -> str:
 Quantity = Annotated[str, BeforeValidator(_quantity)]
 JavaSize = Annotated[str, BeforeValidator(_java_size)]
 KafkaValue = Annotated[str, BeforeValidator(_kafka_value)]
+TopicConfigValue = Annotated[str, BeforeValidator(_topic_config_value)]
+Int32 = Annotated[int, Field(le=INT32_MAX)]
+Int16 = Annotated[int, Field(le=INT16_MAX)]
 Image = Annotated[str, BeforeValidator(_image)]
 DnsLabel = Annotated[str, _matching(DNS1123_LABEL, "a DNS-1123 label (lower-case letters, digits and '-')", 63)]
 DnsSubdomain = Annotated[str, _matching(DNS1123_SUBDOMAIN, "a DNS-1123 subdomain", 253)]
@@ -150,37 +179,37 @@ class Storage(Section):
 
 
 class Autopurge(Section):
-    snap_retain_count: int = Field(default=3, ge=3)
-    purge_interval_hours: int = Field(default=24, ge=0)
+    snap_retain_count: Int32 = Field(default=3, ge=3)
+    purge_interval_hours: Int32 = Field(default=24, ge=0)
 
 
 class ZooKeeper(Section):
-    replicas: int = 3
+    replicas: Int32 = 3
     image: Image = "zookeeper:3.8.6"
     heap: JavaSize = "512m"
     resources: Resources = Resources(
         requests=ResourceList(cpu="250m", memory="1Gi"), limits=ResourceList(cpu="1", memory="1Gi"))
     storage: Storage = Storage(size="10Gi")
-    tick_time: int = Field(default=2000, ge=100, description="ms")
-    init_limit: int = Field(default=10, ge=1, description="ticks")
-    sync_limit: int = Field(default=5, ge=1, description="ticks")
-    max_client_cnxns: int = Field(default=60, ge=0)
+    tick_time: Int32 = Field(default=2000, ge=100, description="ms")
+    init_limit: Int32 = Field(default=10, ge=1, description="ticks")
+    sync_limit: Int32 = Field(default=5, ge=1, description="ticks")
+    max_client_cnxns: Int32 = Field(default=60, ge=0)
     autopurge: Autopurge = Autopurge()
 
 
 class KafkaSettings(Section):
     """The broker settings every environment should decide; anything else goes in overrides."""
 
-    default_replication_factor: int = Field(default=3, ge=1, alias="default.replication.factor")
-    min_insync_replicas: int = Field(default=2, ge=1, alias="min.insync.replicas")
-    offsets_topic_replication_factor: int = Field(default=3, ge=1, alias="offsets.topic.replication.factor")
-    transaction_state_log_replication_factor: int = Field(
+    default_replication_factor: Int16 = Field(default=3, ge=1, alias="default.replication.factor")
+    min_insync_replicas: Int32 = Field(default=2, ge=1, alias="min.insync.replicas")
+    offsets_topic_replication_factor: Int16 = Field(default=3, ge=1, alias="offsets.topic.replication.factor")
+    transaction_state_log_replication_factor: Int16 = Field(
         default=3, ge=1, alias="transaction.state.log.replication.factor")
-    transaction_state_log_min_isr: int = Field(default=2, ge=1, alias="transaction.state.log.min.isr")
-    num_partitions: int = Field(default=3, ge=1, alias="num.partitions")
+    transaction_state_log_min_isr: Int32 = Field(default=2, ge=1, alias="transaction.state.log.min.isr")
+    num_partitions: Int32 = Field(default=3, ge=1, alias="num.partitions")
     auto_create_topics_enable: bool = Field(default=False, alias="auto.create.topics.enable")
     unclean_leader_election_enable: bool = Field(default=False, alias="unclean.leader.election.enable")
-    log_retention_hours: int = Field(default=168, ge=1, alias="log.retention.hours")
+    log_retention_hours: Int32 = Field(default=168, ge=1, alias="log.retention.hours")
 
     def as_properties(self) -> dict[str, str]:
         """The settings as Kafka spells them: dotted names, string values."""
@@ -189,7 +218,7 @@ class KafkaSettings(Section):
 
 
 class Kafka(Section):
-    replicas: int = Field(default=3, ge=1)
+    replicas: Int32 = Field(default=3, ge=1)
     image: Image = "confluentinc/cp-kafka:7.9.5"
     heap: JavaSize = "1g"
     resources: Resources = Resources(
@@ -198,7 +227,7 @@ class Kafka(Section):
     settings: KafkaSettings = KafkaSettings()
     overrides: dict[PropertyName, KafkaValue] = {}
     update_strategy: Literal["RollingUpdate", "OnDelete"] = "RollingUpdate"
-    zookeeper_chroot: Annotated[str, _matching(re.compile(r"^(/[a-zA-Z0-9._-]+)+$"), "a znode path such as /kafka")] | None = None
+    zookeeper_chroot: Annotated[str, _matching(ZNODE_PATH, "a znode path such as /kafka (no '.' or '..' part)")] | None = None
 
 
 class KafkaManager(Section):
@@ -214,9 +243,9 @@ class KafkaManager(Section):
 
 class Topic(Section):
     name: TopicName
-    partitions: int = Field(ge=1)
-    replication_factor: int = Field(ge=1)
-    config: dict[PropertyName, KafkaValue] = {}
+    partitions: Int32 = Field(ge=1)
+    replication_factor: Int16 = Field(ge=1)
+    config: dict[PropertyName, TopicConfigValue] = {}
 
 
 class ArgoCD(Section):
@@ -242,7 +271,7 @@ class GitOps(Section):
     tool: Literal["argocd", "flux"] = "argocd"
     repo_url: Annotated[str, _matching(re.compile(r"^(https?|ssh)://\S+$|^git@\S+:\S+$"), "a git URL")]
     revision: Annotated[str, _matching(re.compile(r"^[\w./-]+$"), "a branch, tag or commit")] = "main"
-    path: Annotated[str, _matching(re.compile(r"^[\w.-]+(/[\w.-]+)*$"), "a relative path")] | None = None
+    path: Annotated[str, _matching(RELATIVE_PATH, "a path inside the repository (relative, no '.' or '..' part)")] | None = None
     sync: Sync = Sync()
     argocd: ArgoCD = ArgoCD()
     flux: Flux = Flux()
@@ -281,11 +310,11 @@ class Alert(Section):
 
 
 class ThresholdAlert(Alert):
-    threshold: int = Field(default=0, ge=0, description="fires when the count is above this")
+    threshold: Int32 = Field(default=0, ge=0, description="fires when the count is above this")
 
 
 class StaleAlert(Alert):
-    after_intervals: int = Field(default=5, ge=2, description="no successful check for this many detector intervals")
+    after_intervals: Int32 = Field(default=5, ge=2, description="no successful check for this many detector intervals")
 
 
 # Each alert's defaults; an environment file that sets one key of an alert keeps the others.
@@ -446,18 +475,19 @@ class Document:
         return True
 
 
-def read_document(path: Path, display: str) -> Document:
-    """Parse one YAML file keeping line numbers; syntax errors become a ConfigError."""
+def read_document(path: Path, display: str, repo: Path) -> Document:
+    """Parse one YAML file keeping line numbers; syntax errors and hostile files become a ConfigError.
+
+    The file must be a regular file inside the repository, at most MAX_FILE_BYTES, and its
+    structure (nesting, nodes after alias expansion) is bounded from the parser's events
+    before ruamel builds a single Python object from it.
+    """
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError
 
+    text = _read_bounded(path, display, repo)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError([Problem(display, None, "", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([Problem(display, None, "", f"cannot read: {exc}")]) from None
-    try:
+        _check_structure(text, display)
         root = YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -469,6 +499,68 @@ def read_document(path: Path, display: str) -> Document:
     if not isinstance(root, dict):
         raise ConfigError([Problem(display, 1, "", "expected a mapping of settings at the top level")])
     return Document(display, root)
+
+
+def _read_bounded(path: Path, display: str, repo: Path) -> str:
+    """The file's text, refusing a link out of the repository, a device or FIFO, and a huge file."""
+    def refuse(message: str, line: int | None = None) -> ConfigError:
+        return ConfigError([Problem(display, line, "", message)])
+
+    try:
+        resolved = path.resolve(strict=True)
+    except FileNotFoundError:
+        raise refuse("file not found") from None
+    except (OSError, RuntimeError) as exc:  # a symlink loop
+        raise refuse(f"cannot read: {exc}") from None
+    if not resolved.is_relative_to(repo.resolve()):
+        raise refuse(f"is a symlink to {resolved}, outside the repository: environment files live in the repository")
+    if not resolved.is_file():
+        raise refuse("is not a regular file")
+    try:
+        with open(resolved, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        text = data.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise refuse(f"cannot read: {exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        line = text[:MAX_FILE_BYTES].count("\n") + 1
+        raise refuse(f"larger than {MAX_FILE_BYTES // 1024} KiB: an environment file is a page of settings", line)
+    return text
+
+
+def _check_structure(text: str, display: str) -> None:
+    """Refuse deep nesting and alias bombs from the event stream, which costs linear time and memory.
+
+    Each anchored node's size is measured once; an alias then counts as that many nodes,
+    which is how many plain() and pydantic would build from it.
+    """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
+
+    sizes: dict[str, int] = {}
+    open_nodes: list[tuple[str | None, int]] = []
+    nodes = 0
+    for event in YAML(typ="rt").parse(text):
+        if isinstance(event, CollectionStartEvent):
+            nodes += 1
+            open_nodes.append((event.anchor, nodes))
+            if len(open_nodes) > MAX_NESTING:
+                raise ConfigError([Problem(display, event.start_mark.line + 1, "",
+                                           f"nested more than {MAX_NESTING} levels deep")])
+        elif isinstance(event, CollectionEndEvent):
+            anchor, first = open_nodes.pop()
+            if anchor:
+                sizes[anchor] = nodes - first + 1
+        elif isinstance(event, ScalarEvent):
+            nodes += 1
+            if event.anchor:
+                sizes[event.anchor] = 1
+        elif isinstance(event, AliasEvent):
+            nodes += sizes.get(event.anchor, 1)
+        if nodes > MAX_NODES:
+            raise ConfigError([Problem(display, event.start_mark.line + 1, "",
+                                       f"expands to more than {MAX_NODES} values (YAML aliases repeat what they "
+                                       "name): write the settings out")])
 
 
 def plain(node: Any) -> Any:
@@ -586,16 +678,16 @@ def environment_names(repo: Path) -> list[str]:
 
 def load_environment(repo: Path, env: str) -> EnvironmentConfig:
     """Load, merge over the shared defaults, validate; raise ConfigError naming every problem."""
-    if not DNS1123_LABEL.match(env) or env == DEFAULTS_NAME:
+    if not DNS1123_LABEL.fullmatch(env) or env == DEFAULTS_NAME:
         raise ConfigError([Problem(f"{ENVIRONMENTS_DIR}/{env}.yaml", None, "",
                                    "environment names are DNS-1123 labels and 'defaults' is reserved")])
     if not (repo / ENVIRONMENTS_DIR).is_dir():
         raise ConfigError([Problem(str(repo / ENVIRONMENTS_DIR), None, "",
                                    "no such directory: --repo must name a GitOps repository")])
-    documents = [read_document(repo / ENVIRONMENTS_DIR / f"{env}.yaml", f"{ENVIRONMENTS_DIR}/{env}.yaml")]
+    documents = [read_document(repo / ENVIRONMENTS_DIR / f"{env}.yaml", f"{ENVIRONMENTS_DIR}/{env}.yaml", repo)]
     defaults = repo / ENVIRONMENTS_DIR / f"{DEFAULTS_NAME}.yaml"
-    if defaults.exists():
-        documents.append(read_document(defaults, f"{ENVIRONMENTS_DIR}/{DEFAULTS_NAME}.yaml"))
+    if defaults.is_symlink() or defaults.exists():
+        documents.append(read_document(defaults, f"{ENVIRONMENTS_DIR}/{DEFAULTS_NAME}.yaml", repo))
     if "name" in documents[0].root:
         raise ConfigError([Locator(documents).problem(("name",), "the environment name is the file name; remove this key")])
     data = {"name": env}
@@ -608,7 +700,7 @@ def load_defaults(repo: Path) -> EnvironmentConfig:
     """The shared defaults alone, as an environment: what base/ is rendered from."""
     defaults = repo / ENVIRONMENTS_DIR / f"{DEFAULTS_NAME}.yaml"
     display = f"{ENVIRONMENTS_DIR}/{DEFAULTS_NAME}.yaml"
-    document = read_document(defaults, display) if defaults.exists() else Document(display, {})
+    document = read_document(defaults, display, repo) if defaults.is_symlink() or defaults.exists() else Document(display, {})
     locator = Locator([document])
     data = plain(document.root)
     if "namespace" in data:

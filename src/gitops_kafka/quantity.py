@@ -13,6 +13,7 @@ _DECIMAL = {"n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), ""
             "k": Decimal(10**3), "M": Decimal(10**6), "G": Decimal(10**9),
             "T": Decimal(10**12), "P": Decimal(10**15), "E": Decimal(10**18)}
 _QUANTITY = re.compile(r"^([+-]?[0-9]+(?:\.[0-9]*)?|[+-]?\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?[0-9]+)?$")
+MAX_QUANTITY = Decimal(2**63 - 1)
 _JAVA_SIZE = re.compile(r"^([0-9]+)([kKmMgGtT]?)$")
 _JAVA_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
 
@@ -20,9 +21,10 @@ _JAVA_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
 def parse_quantity(text: str | int | float) -> Decimal:
     """Parse a Kubernetes quantity ("500m", "1Gi", "2", "1e3") to its exact value.
 
+    The whole text must be the quantity: the API server refuses " 500m" and "1Gi\n".
     Raises ValueError with the accepted forms when the text is not a quantity.
     """
-    match = _QUANTITY.match(str(text).strip())
+    match = _QUANTITY.fullmatch(str(text))
     if not match:
         raise ValueError(f"{text!r} is not a Kubernetes quantity (e.g. 500m, 2, 512Mi, 1Gi)")
     number, suffix = match.group(1), match.group(2) or ""
@@ -30,16 +32,23 @@ def parse_quantity(text: str | int | float) -> Decimal:
         value = Decimal(number)
     except InvalidOperation as exc:  # pragma: no cover - the regex admits only numbers
         raise ValueError(f"{text!r} is not a Kubernetes quantity") from exc
-    if suffix in _BINARY:
-        return value * _BINARY[suffix]
-    if suffix[:1] in ("e", "E"):
-        return value * (Decimal(10) ** int(suffix[1:]))
-    return value * _DECIMAL[suffix]
+    try:
+        if suffix in _BINARY:
+            value *= _BINARY[suffix]
+        elif suffix in _DECIMAL:  # before the exponent: "1E" is one exa
+            value *= _DECIMAL[suffix]
+        else:
+            value *= Decimal(10) ** int(suffix[1:])
+    except ArithmeticError:  # an exponent beyond Decimal's range
+        raise ValueError(f"{text!r} is beyond the largest Kubernetes quantity (2^63-1)") from None
+    if abs(value) > MAX_QUANTITY:
+        raise ValueError(f"{text!r} is beyond the largest Kubernetes quantity (2^63-1): the API server would cap it")
+    return value
 
 
 def parse_java_size(text: str) -> int:
     """Parse a JVM size such as -Xmx takes it ("512m", "2g", "96M") to bytes."""
-    match = _JAVA_SIZE.match(str(text).strip())
+    match = _JAVA_SIZE.fullmatch(str(text))
     if not match:
         raise ValueError(f"{text!r} is not a JVM heap size (e.g. 512m, 2g)")
     return int(match.group(1)) * _JAVA_UNITS[match.group(2).lower()]

@@ -8,13 +8,20 @@ What the plan asks of its reader decides the exit code of `topics plan` (`outcom
 nothing, or only waiting (`wait`: a deletion in progress), is 0; a command to run or a
 difference only a person can resolve (`note`) is 1; a topic that could not be read
 (`unreadable`: no plan can be made for it) is 2, as for `check-kafka`.
+
+The text form is meant to be piped to a shell, and ZooKeeper's content is anyone's who
+can write to ZooKeeper: every command is quoted, every value in a `# comment` is shown
+quoted and escaped so no line can end early, and a config key Kafka itself would refuse
+is reported, never put into a command.
 """
 from __future__ import annotations
 
+import json
+import re
 import shlex
 from dataclasses import dataclass
 
-from gitops_kafka.config import EnvironmentConfig
+from gitops_kafka.config import CONTROL_CHARACTER, KAFKA_PROPERTY, EnvironmentConfig
 from gitops_kafka.drift import kafka_metadata as km
 from gitops_kafka.render import kafka as kafka_render
 from gitops_kafka.render.topics import config_argument
@@ -30,12 +37,30 @@ class Step:
     description: str
     command: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        # A description is printed as one `# comment` line: nothing in it may end that line.
+        object.__setattr__(self, "description", one_line(self.description))
+
     def shell(self) -> str:
         return shlex.join(self.command)
 
     def to_dict(self) -> dict:
         return {"action": self.action, "topic": self.topic, "description": self.description,
                 "command": self.shell() if self.command else None}
+
+
+PLAIN = re.compile(r"[A-Za-z0-9._:/=,+@-]+")
+
+
+def shown(value: object) -> str:
+    """A value for a comment: as is when plain, else double-quoted with every control character escaped."""
+    text = str(value)
+    return text if PLAIN.fullmatch(text) else json.dumps(text)
+
+
+def one_line(text: str) -> str:
+    """text with every newline, carriage return and other control character escaped (\\n, \\u001b...)."""
+    return CONTROL_CHARACTER.sub(lambda m: json.dumps(m.group())[1:-1], text)
 
 
 def plan(snapshot: km.Snapshot, config: EnvironmentConfig, bootstrap: str | None = None) -> list[Step]:
@@ -56,7 +81,7 @@ def plan(snapshot: km.Snapshot, config: EnvironmentConfig, bootstrap: str | None
                 "--replication-factor", str(topic.replication_factor), *configs)))
             continue
         if isinstance(live, km.Unreadable):
-            steps.append(Step("unreadable", name, f"{name}: cannot plan, {live.path} is unreadable: {live.reason}"))
+            steps.append(Step("unreadable", name, f"{name}: cannot plan, {shown(live.path)} is unreadable: {live.reason}"))
             continue
         current = len(live.replicas)
         if current < topic.partitions:
@@ -84,12 +109,15 @@ def outcome(steps: list[Step]) -> int:
 
 def _config_steps(name: str, desired: dict[str, str], live, configs_cmd: tuple[str, ...]) -> list[Step]:
     if isinstance(live, km.Unreadable):
-        return [Step("unreadable", name, f"{name}: cannot plan config, {live.path} is unreadable: {live.reason}")]
+        return [Step("unreadable", name, f"{name}: cannot plan config, {shown(live.path)} is unreadable: {live.reason}")]
     to_set = {k: v for k, v in desired.items() if live.get(k) != v}
-    to_delete = sorted(set(live) - set(desired))
-    steps = []
+    refused = sorted(k for k in set(live) - set(desired) if not KAFKA_PROPERTY.fullmatch(k))
+    to_delete = sorted(set(live) - set(desired) - set(refused))
+    steps = [Step("note", name, f"{name}: ZooKeeper holds a config key Kafka would refuse, {shown(key)}: "
+                                "no command can remove it; delete it from the topic's config znode")
+             for key in refused]
     if to_set:
-        steps.append(Step("set-config", name, f"{name}: set {', '.join(f'{k}={v}' for k, v in sorted(to_set.items()))}", (
+        steps.append(Step("set-config", name, f"{name}: set {', '.join(f'{k}={shown(v)}' for k, v in sorted(to_set.items()))}", (
             *configs_cmd, "--entity-name", name, "--add-config", config_argument(to_set))))
     if to_delete:
         steps.append(Step("delete-config", name, f"{name}: remove override{'s' if len(to_delete) > 1 else ''} "

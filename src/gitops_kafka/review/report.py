@@ -2,6 +2,11 @@
 pull-request comment, JSON for programs. Every format reads the already-masked objects
 of the diff, and masks the messages of warnings and findings (`gitops_kafka.mask`), so no
 format can print a credential.
+
+Names and values come from whoever wrote the pull request: in Markdown every one is
+escaped (inline code as <code> with character references, prose with backslashes) so
+none can break the table or inject HTML; in text every terminal control sequence is
+stripped and other control characters are shown escaped.
 """
 from __future__ import annotations
 
@@ -62,8 +67,19 @@ def object_yaml(change: ObjectChange) -> str:
 
 # ---------------------------------------------------------------- text
 
+TERMINAL_SEQUENCE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]?|\][^\x07\x1b]*(\x07|\x1b\\)?|[PX^_][^\x1b]*(\x1b\\)?|.?)"
+                               r"|\x9b[0-?]*[ -/]*[@-~]?")
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(value: str) -> str:
+    """value without terminal control sequences (colours, cursor moves, titles); other controls shown escaped."""
+    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", TERMINAL_SEQUENCE.sub("", value))
+
+
 def text(diffs: list[EnvironmentDiff], color: bool = False) -> str:
     def paint(kind: str, s: str) -> str:
+        s = printable(s)
         return f"\033[{COLOR[kind]}m{s}\033[0m" if color else s
 
     lines = []
@@ -75,7 +91,7 @@ def text(diffs: list[EnvironmentDiff], color: bool = False) -> str:
             title = f"{SIGN[change.status]} {change.ref}" + (f" (replaces {change.previous_name})" if change.previous_name else "")
             lines.append("  " + paint(change.status, title + ("" if change.status == CHANGED else f"  {change.status}")))
             for field in change.fields:
-                lines.append(f"      {field.path}:")
+                lines.append(f"      {printable(field.path)}:")
                 lines.extend("        " + paint(kind, s) for kind, s in field_lines(field))
     return "\n".join(lines) + "\n"
 
@@ -91,13 +107,14 @@ def markdown(diffs: list[EnvironmentDiff], title: str = "gitops-kafka diff", det
     """Warnings first, then a summary table, then one collapsible section per object (unless details=False)."""
     out = [f"## {title}", ""]
     for diff in diffs:
-        out.append(f"- **{diff.env}**: `{diff.base}` → `{diff.head}`: {counts(diff)}")
+        out.append(f"- **{_inline(diff.env)}**: {_code(diff.base)} → {_code(diff.head)}: {counts(diff)}")
     out.append("")
     risks = [(d.env, r) for d in diffs for r in d.risks]
     if risks:
         out += ["### Warnings", ""]
         for env, r in sorted(risks, key=lambda er: ("critical", "warning", "info").index(er[1].severity)):
-            out.append(f"- {ICON[r.severity]} **{r.severity}** `{r.rule}` ({env}) `{r.object}`: {_inline(r.message)}")
+            out.append(f"- {ICON[r.severity]} **{r.severity}** {_code(r.rule)} ({_inline(env)}) {_code(r.object)}: "
+                       f"{_inline(r.message)}")
         out.append("")
     changes = [(d.env, c) for d in diffs for c in d.changes]
     if not changes:
@@ -106,7 +123,8 @@ def markdown(diffs: list[EnvironmentDiff], title: str = "gitops-kafka diff", det
     out += ["### Summary", "", "| environment | change | object | namespace | fields |", "|---|---|---|---|---|"]
     for env, c in changes:
         fields = str(len(c.fields)) if c.status in (CHANGED, REPLACED) else "all"
-        out.append(f"| {env} | {c.status} | `{c.ref}` | {c.namespace or '—'} | {fields} |")
+        out.append(f"| {_inline(env)} | {c.status} | {_code(c.ref)} | {_inline(c.namespace) if c.namespace else '—'} "
+                   f"| {fields} |")
     if not details:
         return "\n".join(out) + "\n"
     out += ["", "### Objects", ""]
@@ -116,9 +134,9 @@ def markdown(diffs: list[EnvironmentDiff], title: str = "gitops-kafka diff", det
 
 
 def _details(env: str, change: ObjectChange) -> str:
-    summary = f"{env}: {change.status} <code>{html.escape(change.ref)}</code>"
+    summary = f"{_html(env)}: {change.status} <code>{_html(change.ref)}</code>"
     if change.previous_name:
-        summary += f" (replaces <code>{html.escape(change.previous_name)}</code>)"
+        summary += f" (replaces <code>{_html(change.previous_name)}</code>)"
     if change.status in (CHANGED, REPLACED):
         summary += f" ({len(change.fields)} field{'s' if len(change.fields) != 1 else ''})"
         lines = []
@@ -131,8 +149,29 @@ def _details(env: str, change: ObjectChange) -> str:
     return f"<details><summary>{summary}</summary>\n\n{body}\n\n</details>\n"
 
 
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~!#])")
+CODE_SAFE = re.compile(r"[A-Za-z0-9 .,:/=+-]")
+CODE_SPAN_SAFE = re.compile(r"[^`|\x00-\x1f\x7f-\x9f\u2028\u2029]*[^`|\s\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def _inline(message: str) -> str:
-    return mask_text(message).replace("|", "\\|").replace("\n", " ")
+    """Prose for a Markdown line or table cell: every character Markdown or HTML would read is escaped."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(mask_text(str(message)).split()))
+
+
+def _code(value: object) -> str:
+    """Inline code whatever the value holds. A backtick span shows everything but backticks, '|' and
+    line breaks literally; a value holding one of those becomes <code> with every character but
+    the plainest a character reference, so it can neither end the span nor split a table row."""
+    text = str(value)
+    if CODE_SPAN_SAFE.fullmatch(text):
+        return f"`{text}`"
+    return "<code>" + "".join(c if CODE_SAFE.fullmatch(c) else f"&#{ord(c)};" for c in text) + "</code>"
+
+
+def _html(value: object) -> str:
+    """Text inside raw HTML (a <summary>): escaped, and without the blank line that would end the HTML block."""
+    return html.escape(str(value)).replace("\n", "&#10;").replace("\r", "&#13;")
 
 
 # ---------------------------------------------------------------- JSON
@@ -178,7 +217,7 @@ def findings_text(results: dict) -> str:
         if not findings:
             lines.append(f"{env}: valid (schema and policy)")
         for f in findings:
-            lines.append(mask_text(f"{env}: {f}"))
+            lines.append(printable(mask_text(f"{env}: {f}")))
     return "\n".join(lines) + "\n"
 
 
@@ -190,5 +229,5 @@ def findings_markdown(results: dict) -> str:
            "| environment | object | field | rule | message |", "|---|---|---|---|---|"]
     for env, findings in results.items():
         for f in findings:
-            out.append(f"| {env} | `{f.object}` | `{f.field}` | `{f.rule}` | {_inline(f.message)} |")
+            out.append(f"| {_inline(env)} | {_code(f.object)} | {_code(f.field)} | {_code(f.rule)} | {_inline(f.message)} |")
     return "\n".join(out) + "\n"
