@@ -461,7 +461,8 @@ def add_import_command(commands) -> None:
                     "the running objects depend on under adopt:, and print the adoption plan: every change the "
                     "first Argo CD or Flux sync makes, by severity. Nothing is written when a step is CRITICAL.")
     command.add_argument("--env", required=True, metavar="ENV", help="environment to write")
-    command.add_argument("--namespace", required=True, metavar="NAME", help="the namespace the cluster runs in")
+    command.add_argument("--namespace", required=True, type=namespace_name, metavar="NAME",
+                         help="the namespace the cluster runs in")
     command.add_argument("--repo", type=Path, default=Path.cwd(), metavar="PATH",
                          help="the GitOps repository (default: the current directory)")
     command.add_argument("--kubeconfig", default=None, metavar="PATH", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
@@ -474,6 +475,14 @@ def add_import_command(commands) -> None:
     command.add_argument("--force", action="store_true", help="replace an existing environment file")
     command.add_argument("--format", choices=("text", "json"), default="text")
     command.set_defaults(handler=run_import, error_exit_code=2)
+
+
+def namespace_name(text: str) -> str:
+    from gitops_kafka.config import DNS1123_LABEL
+
+    if not DNS1123_LABEL.match(text) or len(text) > 63:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a namespace name (a DNS-1123 label)")
+    return text
 
 
 def run_import(args: argparse.Namespace) -> int:

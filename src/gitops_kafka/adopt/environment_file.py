@@ -28,18 +28,23 @@ def display_path(env: str) -> str:
     return f"{cfg.ENVIRONMENTS_DIR}/{env}.yaml"
 
 
-def validate(repo: Path, env: str, environment: dict[str, Any]) -> cfg.EnvironmentConfig:
-    """The environment merged over the repository's defaults, validated: ConfigError names each problem."""
+def check_target(repo: Path, env: str) -> None:
+    """The environment name and the repository, before anything is read from the cluster."""
     if not cfg.DNS1123_LABEL.match(env) or env == cfg.DEFAULTS_NAME:
         raise ConfigError([Problem(display_path(env), None, "", "environment names are DNS-1123 labels and 'defaults' is reserved")])
     if not (repo / cfg.ENVIRONMENTS_DIR).is_dir():
         raise ConfigError([Problem(str(repo / cfg.ENVIRONMENTS_DIR), None, "",
                                    "no such directory: --repo must name a GitOps repository (gitops-kafka init)")])
+
+
+def validate(repo: Path, env: str, environment: dict[str, Any]) -> cfg.EnvironmentConfig:
+    """The environment merged over the repository's defaults, validated: ConfigError names each problem."""
+    check_target(repo, env)
     documents = [cfg.Document(f"{display_path(env)} (imported)", environment)]
     defaults = repo / cfg.ENVIRONMENTS_DIR / f"{cfg.DEFAULTS_NAME}.yaml"
     data: dict[str, Any] = {"name": env}
-    if defaults.exists():
-        document = cfg.read_document(defaults, f"{cfg.ENVIRONMENTS_DIR}/{cfg.DEFAULTS_NAME}.yaml")
+    if defaults.is_symlink() or defaults.exists():
+        document = cfg.read_document(defaults, f"{cfg.ENVIRONMENTS_DIR}/{cfg.DEFAULTS_NAME}.yaml", repo)
         documents.append(document)
         data = cfg.deep_merge(data, cfg.plain(document.root))
     data = cfg.deep_merge(data, environment)
@@ -63,7 +68,7 @@ def dump(env: str, environment: dict[str, Any]) -> str:
 def write(repo: Path, env: str, text: str, force: bool) -> Path:
     """Write atomically; refuse to replace an existing file unless force."""
     path = repo / cfg.ENVIRONMENTS_DIR / f"{env}.yaml"
-    if path.exists() and not force:
+    if (path.exists() or path.is_symlink()) and not force:
         raise WriteError(f"{display_path(env)} exists: import never overwrites it (use --force to replace it, "
                          "or --no-write to see the plan only)")
     handle, temporary = tempfile.mkstemp(prefix=f".{env}.", suffix=".tmp", dir=path.parent)

@@ -20,8 +20,9 @@ def run_import(repo: Path, env: str, kubeconfig: str | None, context: str | None
     """Refuses to write (Outcome.written None) when the plan has a CRITICAL step; errors raise GitopsKafkaError."""
     from gitops_kafka.render import expected_objects
 
+    environment_file.check_target(repo, env)
     target = environment_file.display_path(env)
-    if write and not force and (repo / target).exists():
+    if write and not force and ((repo / target).exists() or (repo / target).is_symlink()):
         environment_file.write(repo, env, "", force=False)  # raises: checked before anything is read
     objects = live.read_objects(kubeconfig, context, namespace, timeout)
     try:
