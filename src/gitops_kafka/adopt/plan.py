@@ -249,7 +249,10 @@ def build_plan(live_objects: list[dict], rendered: list[dict], mapping: Any) -> 
     declared = {_key(o) for o in rendered}
     for obj in rendered:
         current = live.get(_key(obj))
-        if current is None:
+        if obj["kind"] == "Namespace" and obj["metadata"]["name"] == mapping.environment.get("namespace"):
+            plan.steps.append(Step(INFO, _name(obj), "patch", "exists (not read: cluster-scoped); gains the generated "
+                                   "labels (Pod Security enforced at baseline) and the never-prune annotations"))
+        elif current is None:
             plan.steps.append(Step(INFO, _name(obj), "create", "new object"))
         else:
             plan.steps.extend(object_steps(current, obj))
