@@ -138,17 +138,25 @@ def test_import_generate_first_sync_check(gitops, seed_topics, zookeeper, kafka_
     assert {"datadir-kafka-0", "data-kafka-zookeeper-2"} <= {n for o in synced if o["kind"] == "StatefulSet" for n in pvc_names(o)}
     synced += live.values()  # the seed's objects the rendered ones no longer declare stay (never pruned)
 
-    (tmp_path / "after").mkdir()
-    after_sync = KubeAPI(tmp_path / "after", desired)
-    try:
-        for obj in synced:
-            after_sync.create(obj)
-        check = run_cli("check", "--env", "prod", "--repo", str(gitops), "--branch", "main",
-                        "--cache", str(tmp_path / "cache"), "--kubeconfig", str(after_sync.kubeconfig), "--timeout", "5")
-    finally:
-        after_sync.close()
+    def check_against(objects, name):
+        (tmp_path / name).mkdir()
+        server = KubeAPI(tmp_path / name, desired)
+        try:
+            for obj in objects:
+                server.create(obj)
+            return run_cli("check", "--env", "prod", "--repo", str(gitops), "--branch", "main",
+                           "--cache", str(tmp_path / f"cache-{name}"), "--kubeconfig", str(server.kubeconfig), "--timeout", "5")
+        finally:
+            server.close()
+
+    check = check_against(synced, "after")
     assert check.returncode == 0, check.stdout + check.stderr
     assert "in sync" in check.stdout
+    # The control: the seed's objects as they are, before the sync, are reported as drift.
+    before = seed_objects()
+    seeded = {(o["kind"], o["metadata"]["name"]) for o in before}
+    unsynced = check_against(before + [o for o in synced if (o["kind"], o["metadata"]["name"]) not in seeded], "before-sync")
+    assert unsynced.returncode == 1 and "StatefulSet/kafka" in unsynced.stdout, unsynced.stdout + unsynced.stderr
 
 
 def test_the_plan_lists_every_change_with_fixes_and_ordered_follow_ups(gitops, cluster, seed_topics, zookeeper, kafka_root):
@@ -177,6 +185,31 @@ def test_the_plan_lists_every_change_with_fixes_and_ordered_follow_ups(gitops, c
     not_mapped = {(u["object"], u["field"]) for u in plan["not_mapped"]}
     assert ("StatefulSet/kafka-zookeeper", "env ZOO_INIT_LIMIT") in not_mapped
     assert ("StatefulSet/kafka", "env KAFKA_JMX_PORT") in not_mapped
+
+
+def test_gitops_kafkas_own_layout_is_recognised_and_adopted_as_it_is(gitops, desired, tmp_path):
+    """A cluster gitops-kafka deployed (the shipped prod environment, applied by Argo CD) imported back."""
+    from kube import as_applied
+    namespace = desired[0]["metadata"]["namespace"] if "namespace" in desired[0]["metadata"] else "kafka-prod"
+    rbac = json.loads(json.dumps(IMPORT_RBAC).replace(f'"namespace": "{NAMESPACE}"', '"namespace": "kafka-prod"'))
+    kinds = {"StatefulSet", "Deployment", "Service", "ConfigMap", "PodDisruptionBudget"}
+    tmp_path.mkdir(exist_ok=True)
+    api = KubeAPI(tmp_path, rbac, identity=("kafka-prod", "gitops-kafka-import"))
+    try:
+        for obj in desired:
+            if obj["kind"] in kinds:
+                api.create(as_applied(obj))
+        result = run_cli("import", "--env", "prod", "--repo", str(gitops), "--kubeconfig", str(api.kubeconfig),
+                         "--namespace", "kafka-prod", "--no-write", "--format", "json")
+    finally:
+        api.close()
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert plan["layout"] == "gitops-kafka" and plan["safe"] and plan["follow_ups"] == []
+    changed = {(s["object"], c["path"]) for s in plan["steps"] for c in s["changes"]}
+    assert changed == set()  # re-rendered from what was imported, every read object is exactly what runs
+    assert {s["severity"] for s in plan["steps"]} == {"INFO"}
+    assert [u for u in plan["not_mapped"] if u["field"] != "topics"] == []
 
 
 # ---------------------------------------------------------------- refusals

@@ -44,7 +44,7 @@ def run_import(repo: Path, env: str, kubeconfig: str | None, context: str | None
     for problem in problems or []:
         mapped.unmapped.append(mapping.Unmapped("ZooKeeper", "topics", "", problem))
     config = environment_file.validate(repo, env, mapped.environment)
-    result = planning.build_plan(objects, expected_objects(config), mapped)
+    result = planning.build_plan(objects, expected_objects(config), mapped, frozenset(live.KINDS))
     text = environment_file.dump(env, mapped.environment)
     written = None
     if write and not result.critical:

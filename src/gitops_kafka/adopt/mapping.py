@@ -270,6 +270,8 @@ def _kafka(objects: list[dict], sts: dict, kind: str, out: Mapping) -> dict[str,
             continue
         prop = property_name(name)
         if prop in MANAGED_KAFKA_PROPERTIES:
+            if kind == OWN:  # gitops-kafka's own wiring: rendered again as it is
+                continue
             out.unmapped.append(Unmapped(where, f"env {name}", value, f"{prop} is set by the generated manifests"))
             continue
         properties[prop] = value

@@ -220,9 +220,10 @@ def object_steps(live: dict, rendered: dict) -> list[Step]:
             want = prepare(claim).get("spec", {}).get("resources", {}).get("requests", {}).get("storage")
             if have is not None and want is not None and parse_quantity(want) < parse_quantity(have):
                 steps.append(Step(CRITICAL, name, "patch", f"smaller volume ({have} -> {want} bytes): volumes never shrink"))
-    if not ((live.get("metadata") or {}).get("annotations") or {}).get(LAST_APPLIED):
-        managers = sorted({e.get("manager", "?") for e in (live.get("metadata") or {}).get("managedFields") or []
-                           if e.get("subresource") != "status"})
+    entries = [e for e in (live.get("metadata") or {}).get("managedFields") or [] if e.get("subresource") != "status"]
+    if not ((live.get("metadata") or {}).get("annotations") or {}).get(LAST_APPLIED) \
+            and not any(e.get("operation") == "Apply" for e in entries):
+        managers = sorted({e.get("manager", "?") for e in entries})
         steps.append(Step(INFO, name, "keep", f"no last-applied record (managed by {', '.join(managers) or 'nobody'}): "
                                               "fields the rendered object does not declare stay as they are"))
     template = [c for c in found if c.path.startswith("spec.template.") and not _immutable(kind, c)]
@@ -241,8 +242,13 @@ def object_steps(live: dict, rendered: dict) -> list[Step]:
 
 # ---------------------------------------------------------------- the whole plan
 
-def build_plan(live_objects: list[dict], rendered: list[dict], mapping: Any) -> Plan:
-    """Steps for every rendered object (create or patch) and every live workload object left undeclared."""
+def build_plan(live_objects: list[dict], rendered: list[dict], mapping: Any,
+               read_kinds: frozenset[tuple[str, str]] = frozenset()) -> Plan:
+    """Steps for every rendered object (create or patch) and every live workload object left undeclared.
+
+    read_kinds: the (apiVersion, kind) pairs that were read, so a rendered object of one of them that
+    is not live is new; of any other kind it may exist.
+    """
     plan = Plan(layout=mapping.layout, unmapped=list(mapping.unmapped), fixes=list(mapping.fixes))
     live = {_key(o): mask_object(o) for o in live_objects}
     rendered = [mask_object(o) for o in rendered]
@@ -252,8 +258,11 @@ def build_plan(live_objects: list[dict], rendered: list[dict], mapping: Any) -> 
         if obj["kind"] == "Namespace" and obj["metadata"]["name"] == mapping.environment.get("namespace"):
             plan.steps.append(Step(INFO, _name(obj), "patch", "exists (not read: cluster-scoped); gains the generated "
                                    "labels (Pod Security enforced at baseline) and the never-prune annotations"))
-        elif current is None:
+        elif current is None and (obj["apiVersion"], obj["kind"]) in read_kinds:
             plan.steps.append(Step(INFO, _name(obj), "create", "new object"))
+        elif current is None:
+            plan.steps.append(Step(INFO, _name(obj), "create", "created, or patched if it exists (import does not read "
+                                                              f"{obj['kind']} objects)"))
         else:
             plan.steps.extend(object_steps(current, obj))
     workloads = {_key(o) for o in mapping.workloads.values()}
