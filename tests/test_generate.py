@@ -42,7 +42,7 @@ def test_commit_message_says_what_changed(repo):
     assert result.returncode == 0, result.stderr
     message = git(repo, "log", "-1", "--format=%B")
     subject, body = message.split("\n", 1)
-    assert subject.startswith("gitops-kafka: generate prod (Job/kafka-topics-")
+    assert subject.startswith("gitops-kafka: generate prod (ConfigMap/kafka-topics-")
     assert "- overlays/prod/topics.yaml: add Job/kafka-topics-" in body
     assert "- overlays/prod/topics.yaml: remove Job/kafka-topics-" in body
     changed = git(repo, "show", "--name-only", "--format=", "HEAD").split()

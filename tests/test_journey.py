@@ -134,12 +134,13 @@ def test_from_an_empty_repository_to_drift(installed, tmp_path):
     # diff and the review comment against main: the topic's partitions, nothing else.
     diff = run(installed, "diff", "--env", "prod", "--base", "main", "--head", BRANCH, cwd=repo)
     assert diff.returncode == 1, diff.stderr
-    assert "1 replaced" in diff.stdout and "Job/kafka-topics-" in diff.stdout
-    assert "-ensure_topic example-events 3 2" in diff.stdout and "+ensure_topic example-events 6 2" in diff.stdout
+    # The topic Job and its ConfigMap (the topic list) carry the list's hash: both replaced.
+    assert "2 replaced" in diff.stdout and "Job/kafka-topics-" in diff.stdout and "ConfigMap/kafka-topics-" in diff.stdout
+    assert "-example-events\t3\t2" in diff.stdout and "+example-events\t6\t2" in diff.stdout
     comment = run(installed, "review-comment", "--base", "main", "--head", BRANCH, "--output", "review.md", cwd=repo)
     assert comment.returncode == 0, comment.stderr
     body = (repo / "review.md").read_text()
-    assert body.startswith("<!-- gitops-kafka review -->") and "+ensure_topic example-events 6 2" in body
+    assert body.startswith("<!-- gitops-kafka review -->") and "+example-events\t6\t2" in body
 
     # check: a cluster holding what main renders is in sync...
     applied = load_documents(run(installed, "render", "--env", "prod", "--ref", "main", cwd=repo).stdout)

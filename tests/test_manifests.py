@@ -157,19 +157,22 @@ def test_kafka_manager_steps_are_automatic(prod):
 def test_topic_job_creates_raises_and_configures_but_never_deletes(prod):
     jobs = [o for o in prod.values() if o["kind"] == "Job" and o["metadata"]["name"].startswith("kafka-topics-")]
     assert len(jobs) == 1
-    script = jobs[0]["spec"]["template"]["spec"]["containers"][0]["command"][-1]
-    assert "ensure_topic vehicle-packets 3 2 ''" in script
-    assert "ensure_topic vehicle-events 3 2 min.insync.replicas=1,retention.ms=604800000" in script
+    job = jobs[0]
+    script = job["spec"]["template"]["spec"]["containers"][0]["command"][-1]
+    desired = prod[("ConfigMap", job["metadata"]["name"])]["data"]["topics.tsv"]
+    assert desired.splitlines() == ["vehicle-packets\t3\t2",
+                                    "vehicle-events\t3\t2\tmin.insync.replicas=1\tretention.ms=604800000"]
+    assert "vehicle-packets" not in script
     assert "--create --if-not-exists" in script and "--alter --topic" in script and "--add-config" in script
     assert "--delete" not in script and "delete-config" not in script
 
 
 def test_topic_job_name_changes_with_its_content_only():
     config = load_environment(PROJECT, "prod")
-    name = topics.render(config)[0]["metadata"]["name"]
-    assert topics.render(config)[0]["metadata"]["name"] == name
+    name = topics.render(config)[1]["metadata"]["name"]
+    assert topics.render(config)[1]["metadata"]["name"] == name
     more = config.model_copy(update={"topics": [config.topics[0].model_copy(update={"partitions": 6}), *config.topics[1:]]})
-    assert topics.render(more)[0]["metadata"]["name"] != name
+    assert topics.render(more)[1]["metadata"]["name"] != name
     assert len(name) <= 63
 
 

@@ -80,7 +80,8 @@ def test_review_step_writes_the_comment_of_a_valid_change(workflow, pull_request
     assert "✅ dev, prod, staging: schema and policy checks pass." in body
     assert body.index("## gitops-kafka validate") < body.index("## gitops-kafka diff")
     assert "`origin/main (" in body and "🛑 **critical** `storage-size` (prod) `StatefulSet/kafka`" in body
-    assert "| prod | changed | `StatefulSet/kafka` | kafka-prod | 1 |" in body
+    # Two fields: the volume size, and the startup window that grows with it.
+    assert "| prod | changed | `StatefulSet/kafka` | kafka-prod | 2 |" in body
 
 
 def test_review_step_reports_findings_and_the_fail_step_fires(workflow, pull_request, tmp_path):

@@ -81,9 +81,10 @@ def test_text_shows_objects_fields_before_after_and_warnings(history):
     assert "spec.volumeClaimTemplates[metadata.name=data].spec.resources.requests.storage:" in out
     assert "- 200Gi" in out and "+ 300Gi" in out
     assert "spec.template.spec.containers[name=kafka].image:" in out and "+ confluentinc/cp-kafka:7.9.6" in out
-    # The topic Job's hashed name changes: shown as one replaced object with its script diff.
+    # The topic Job and its ConfigMap have hashed names: each shown as one replaced object, the list as a diff.
     assert re.search(r"~ Job/kafka-topics-[0-9a-f]{10} \(replaces kafka-topics-[0-9a-f]{10}\)", out)
-    assert "-ensure_topic vehicle-packets 3 2 ''" in out and "+ensure_topic vehicle-packets 2 2 ''" in out
+    assert re.search(r"~ ConfigMap/kafka-topics-[0-9a-f]{10} \(replaces kafka-topics-[0-9a-f]{10}\)", out)
+    assert "-vehicle-packets\t3\t2" in out and "+vehicle-packets\t2\t2" in out
     assert "CRITICAL [storage-size] StatefulSet/kafka" in out
     assert "CRITICAL [topic-partitions-decrease] topic/vehicle-packets" in out
     assert "WARNING [image-change] StatefulSet/kafka" in out
@@ -104,8 +105,9 @@ def test_markdown_warnings_then_summary_table_then_one_details_per_object(histor
     assert warnings < table < objects
     assert "🛑 **critical** `storage-size` (prod) `StatefulSet/kafka`" in out
     rows = [line for line in out.splitlines() if line.startswith("| prod |")]
-    assert len(rows) == 2 == out.count("<details>") == out.count("</details>")
-    assert "| prod | changed | `StatefulSet/kafka` | kafka-prod | 2 |" in rows
+    # The topic Job and its ConfigMap are replaced; the StatefulSet's startup window grows with its storage.
+    assert len(rows) == 3 == out.count("<details>") == out.count("</details>")
+    assert "| prod | changed | `StatefulSet/kafka` | kafka-prod | 3 |" in rows
     assert "@@ spec.volumeClaimTemplates[metadata.name=data].spec.resources.requests.storage\n- 200Gi\n+ 300Gi" in out
 
 
@@ -140,7 +142,7 @@ def test_working_tree_is_the_default_head(history, tmp_path):
     edit(clone / "environments" / "dev.yaml", "    partitions: 3\n", "    partitions: 4\n")
     generate(clone, "--env", "dev", "--no-commit")
     result = diff(clone, "--env", "dev", "--base", "HEAD")
-    assert result.returncode == 1 and "-> working tree" in result.stdout and "ensure_topic vehicle-packets 4 1" in result.stdout
+    assert result.returncode == 1 and "-> working tree" in result.stdout and "+vehicle-packets\t4\t1" in result.stdout
 
 
 def test_an_environment_new_at_head_is_all_added(history, tmp_path):

@@ -39,9 +39,9 @@ def set_env(c, name, value):
     next(e for e in c["env"] if e["name"] == name)["value"] = value
 
 
-def topics_script(objs):
-    job = next(o for o in objs if o["kind"] == "Job" and o["metadata"]["name"].startswith("kafka-topics-"))
-    return job["spec"]["template"]["spec"]["containers"][0]["command"]
+def topics_data(objs):
+    """The data of the topic Job's ConfigMap: topics.tsv holds one topic a line."""
+    return next(o for o in objs if o["kind"] == "ConfigMap" and o["metadata"]["name"].startswith("kafka-topics-"))["data"]
 
 
 def test_unchanged_output_has_no_risk(base, head):
@@ -159,43 +159,43 @@ def test_fewer_replicas_ignores_other_statefulsets(base, head):
 # ---- topics
 
 def replace_topic_line(objs, old, new):
-    command = topics_script(objs)
-    assert old in command[-1]
-    command[-1] = command[-1].replace(old, new)
+    data = topics_data(objs)
+    assert old in data["topics.tsv"]
+    data["topics.tsv"] = data["topics.tsv"].replace(old, new)
 
 
 def test_topic_partition_decrease_fires(base, head):
-    replace_topic_line(head, "ensure_topic vehicle-packets 3 2 ''", "ensure_topic vehicle-packets 2 2 ''")
+    replace_topic_line(head, "vehicle-packets\t3\t2\n", "vehicle-packets\t2\t2\n")
     [w] = risk.topic_partitions_decrease(base, head)
     assert w.object == "topic/vehicle-packets" and "3 -> 2" in w.message and "cannot remove" in w.message
 
 
 def test_topic_partition_increase_is_silent(base, head):
-    replace_topic_line(head, "ensure_topic vehicle-packets 3 2 ''", "ensure_topic vehicle-packets 6 2 ''")
+    replace_topic_line(head, "vehicle-packets\t3\t2\n", "vehicle-packets\t6\t2\n")
     assert risk.topic_partitions_decrease(base, head) == []
     assert risk.topic_replication_factor(base, head) == []
 
 
 def test_topic_replication_factor_change_fires(base, head):
-    replace_topic_line(head, "ensure_topic vehicle-packets 3 2 ''", "ensure_topic vehicle-packets 3 3 ''")
+    replace_topic_line(head, "vehicle-packets\t3\t2\n", "vehicle-packets\t3\t3\n")
     [w] = risk.topic_replication_factor(base, head)
     assert "2 -> 3" in w.message and "reassignment" in w.message
 
 
 def test_topic_config_change_is_not_a_replication_change(base, head):
-    replace_topic_line(head, "ensure_topic vehicle-packets 3 2 ''", "ensure_topic vehicle-packets 3 2 retention.ms=1000")
+    replace_topic_line(head, "vehicle-packets\t3\t2\n", "vehicle-packets\t3\t2\tretention.ms=1000\n")
     assert risk.topic_replication_factor(base, head) == []
     assert risk.topic_removed(base, head) == []
 
 
 def test_topic_removed_from_git_fires_saying_it_is_not_deleted(base, head):
-    replace_topic_line(head, "ensure_topic vehicle-events 3 2 min.insync.replicas=1,retention.ms=604800000\n", "")
+    replace_topic_line(head, "vehicle-events\t3\t2\tmin.insync.replicas=1\tretention.ms=604800000\n", "")
     [w] = risk.topic_removed(base, head)
     assert w.object == "topic/vehicle-events" and "will not be deleted" in w.message
 
 
 def test_topic_added_is_not_removed(base, head):
-    topics_script(head)[-1] += "ensure_topic new-topic 1 1 ''\n"
+    topics_data(head)["topics.tsv"] += "new-topic\t1\t1\n"
     assert risk.topic_removed(base, head) == []
 
 

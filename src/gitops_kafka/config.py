@@ -49,11 +49,32 @@ INT32_MAX, INT16_MAX = 2**31 - 1, 2**15 - 1
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NESTING = 32
 MAX_NODES = 100_000  # scalars and collections, counting every alias as the nodes it repeats
-# Broker properties the manifests set themselves; an override would break the cluster wiring.
-MANAGED_KAFKA_PROPERTIES = frozenset({
+# Broker properties no environment may set, and why. The generator computes the first
+# group; cp-kafka's configure script exits on the second ("port is deprecated", for
+# KAFKA_PORT, KAFKA_HOST, KAFKA_ADVERTISED_PORT, KAFKA_ADVERTISED_HOST); the third
+# spell KAFKA_* variables the image reads as JVM or logging options, never as properties.
+GENERATED_KAFKA_PROPERTIES = frozenset({
     "broker.id", "zookeeper.connect", "advertised.listeners", "listeners", "log.dirs",
     "listener.security.protocol.map", "inter.broker.listener.name", "process.roles",
 })
+IMAGE_REFUSED_KAFKA_PROPERTIES = frozenset({"port", "host", "advertised.port", "advertised.host"})
+IMAGE_RESERVED_KAFKA_PROPERTIES = frozenset({
+    "version", "heap.opts", "opts", "log4j.opts", "jmx.opts", "jvm.performance.opts", "gc.log.opts",
+    "log4j.root.loglevel", "log4j.loggers", "tools.log4j.loglevel",
+})
+
+
+def refused_kafka_property(name: str) -> str | None:
+    """Why a broker property cannot be set from the environment file, or None when it can."""
+    if name in GENERATED_KAFKA_PROPERTIES:
+        return f"{name} is set by the generated manifests and cannot be overridden"
+    if name in IMAGE_REFUSED_KAFKA_PROPERTIES:
+        return (f"{name} is refused by the cp-kafka image (its start-up exits on KAFKA_{name.replace('.', '_').upper()}): "
+                "the listeners are generated")
+    if name in IMAGE_RESERVED_KAFKA_PROPERTIES:
+        return (f"{name} cannot be set: the cp-kafka image reads KAFKA_{name.replace('.', '_').upper()} "
+                "as its own option, not as a broker property")
+    return None
 
 
 # ---------------------------------------------------------------- field types
@@ -234,6 +255,7 @@ class KafkaManager(Section):
     enabled: bool = True
     image: Image = "hlebalbau/kafka-manager:3.0.0.5-7e7a22e"
     registration_image: Image = "curlimages/curl:8.21.0"
+    heap: JavaSize = Field(default="384m", description="JVM heap; at most 75% of the memory limit")
     resources: Resources = Resources(
         requests=ResourceList(cpu="100m", memory="512Mi"), limits=ResourceList(cpu="500m", memory="768Mi"))
     kafka_version: str = Field(default="2.4.0", description="the newest Kafka version CMAK knows")
@@ -374,10 +396,41 @@ class Alerts(Section):
                 for key, value in data.items()}
 
 
+LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$")
+
+
+def _label_value(value: Any) -> str:
+    """A label value; numbers and booleans keep their YAML spelling (grafana_dashboard: 1)."""
+    text = _kafka_value(value)
+    if not LABEL_VALUE.match(text):
+        raise ValueError(f"{text!r} is not a Kubernetes label value (at most 63 letters, digits, '-', '_', '.')")
+    return text
+
+
+LabelKey = Annotated[str, _matching(LABEL_KEY, "a Kubernetes label key such as release or example.com/team")]
+LabelValue = Annotated[str, BeforeValidator(_label_value)]
+
+
+class Monitoring(Section):
+    """How the Prometheus Operator and Grafana find what gitops-kafka writes.
+
+    The defaults are kube-prometheus-stack's: its Prometheus selects PrometheusRules and
+    ServiceMonitors labelled `release: <its release name>`, and its Grafana sidecar loads
+    ConfigMaps labelled `grafana_dashboard: "1"` from Grafana's own namespace only.
+    """
+
+    labels: dict[LabelKey, LabelValue] = Field(
+        default={"release": "kube-prometheus-stack"},
+        description="added to the PrometheusRule and every ServiceMonitor (Prometheus' rule and monitor selectors)")
+    dashboard_namespace: DnsLabel | None = Field(
+        default=None, description="namespace of the dashboard ConfigMap (Grafana's); null: the environment's")
+    dashboard_labels: dict[LabelKey, LabelValue] = Field(
+        default={"grafana_dashboard": "1"}, description="labels the Grafana sidecar selects dashboards by")
+    zookeeper: bool = Field(default=True, description="scrape ZooKeeper's Prometheus metrics port (ServiceMonitor)")
+
+
 ZnodePath = Annotated[str, _matching(re.compile(r"^(/[a-zA-Z0-9._-]+)+$"), "a znode path such as /kafka")]
-LabelValue = Annotated[str, _matching(re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"), "a label value", 63)]
-LabelKey = Annotated[str, _matching(re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
-                                               r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"), "a label key")]
 
 
 class AdoptedStatefulSet(Section):
@@ -425,6 +478,7 @@ class EnvironmentConfig(Section):
     gitops: GitOps
     detector: Detector = Detector()
     alerts: Alerts = Alerts()
+    monitoring: Monitoring = Monitoring()
     adopt: Adopt = Adopt()
 
     @property
@@ -633,6 +687,8 @@ def _unwrap(annotation: Any) -> Any:
 
 def _message(error: dict, loc: tuple) -> str:
     kind = error["type"]
+    if kind == "extra_forbidden" and loc[:2] == ("kafka", "settings") and refused_kafka_property(str(loc[-1])):
+        return refused_kafka_property(str(loc[-1]))
     if kind == "extra_forbidden":
         known = _fields_at(EnvironmentConfig, loc[:-1])
         close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
@@ -788,6 +844,7 @@ def check_rules(config: EnvironmentConfig) -> list[tuple[tuple, str]]:
         *_topic_rules(config),
         *_memory_rules(config, "zookeeper", config.zookeeper.heap, config.zookeeper.resources),
         *_memory_rules(config, "kafka", config.kafka.heap, config.kafka.resources),
+        *_memory_rules(config, "kafka_manager", config.kafka_manager.heap, config.kafka_manager.resources),
         *_request_rules("zookeeper", config.zookeeper.resources),
         *_request_rules("kafka", config.kafka.resources),
         *_request_rules("kafka_manager", config.kafka_manager.resources),
@@ -874,7 +931,7 @@ def _request_rules(component: str, resources: Resources):
 def _override_rules(config: EnvironmentConfig):
     settings = set(config.kafka.settings.as_properties())
     for name in config.kafka.overrides:
-        if name in MANAGED_KAFKA_PROPERTIES:
-            yield (("kafka", "overrides", name), f"{name} is set by the generated manifests and cannot be overridden")
+        if refused_kafka_property(name):
+            yield (("kafka", "overrides", name), refused_kafka_property(name))
         elif name in settings:
             yield (("kafka", "overrides", name), f"{name} is a first-class setting: set it under kafka.settings")

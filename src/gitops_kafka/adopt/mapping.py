@@ -13,7 +13,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitops_kafka.config import KafkaSettings, MANAGED_KAFKA_PROPERTIES
+from gitops_kafka.config import GENERATED_KAFKA_PROPERTIES, KafkaSettings, refused_kafka_property
 
 SEED, OWN, UNKNOWN = "seed", "gitops-kafka", "unrecognised"
 # Kafka's own defaults (2.x and 3.x) for the settings an environment file states explicitly:
@@ -269,10 +269,10 @@ def _kafka(objects: list[dict], sts: dict, kind: str, out: Mapping) -> dict[str,
                                              "an image variable, not a broker property; the generated brokers do not set it"))
             continue
         prop = property_name(name)
-        if prop in MANAGED_KAFKA_PROPERTIES:
-            if kind == OWN:  # gitops-kafka's own wiring: rendered again as it is
-                continue
-            out.unmapped.append(Unmapped(where, f"env {name}", value, f"{prop} is set by the generated manifests"))
+        refused = refused_kafka_property(prop)
+        if refused:
+            if not (kind == OWN and prop in GENERATED_KAFKA_PROPERTIES):  # gitops-kafka's own wiring: rendered again
+                out.unmapped.append(Unmapped(where, f"env {name}", value, refused))
             continue
         properties[prop] = value
     first_class = {f.alias for f in KafkaSettings.model_fields.values()}
@@ -323,7 +323,10 @@ def _kafka_manager(objects: list[dict], deployment: dict, out: Mapping) -> dict[
         out.unmapped.append(Unmapped(where, "args", shlex.join(container["args"]), "CMAK's arguments are not kept"))
     if root:
         adopt["zookeeper_root"] = root
-    for name in sorted(set(env) - {"ZK_HOSTS", "APPLICATION_SECRET"}):
+    heap = _heap(env.get("JAVA_OPTS"))
+    if heap:
+        manager["heap"] = heap
+    for name in sorted(set(env) - {"ZK_HOSTS", "APPLICATION_SECRET", *(["JAVA_OPTS"] if heap else [])}):
         out.unmapped.append(Unmapped(where, f"env {name}", env[name], "not an option of the generated Kafka Manager"))
     out.environment.setdefault("adopt", {})["kafka_manager"] = adopt
     return manager

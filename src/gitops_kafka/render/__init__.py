@@ -68,8 +68,8 @@ def expected_objects(config: EnvironmentConfig) -> list[dict[str, Any]]:
     out = []
     for obj in [*overlay_only(config), *(o for objs in components(config).values() for o in objs)]:
         obj = copy.deepcopy(obj)
-        if obj["kind"] not in CLUSTER_SCOPED:
-            obj["metadata"]["namespace"] = config.namespace
+        if obj["kind"] not in CLUSTER_SCOPED:  # objects placed elsewhere (Grafana's namespace) keep theirs
+            obj["metadata"].setdefault("namespace", config.namespace)
         for subject in obj.get("subjects", []):  # kustomize places service accounts in the namespace too
             if subject.get("kind") == "ServiceAccount":
                 subject.setdefault("namespace", config.namespace)

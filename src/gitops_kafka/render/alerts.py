@@ -19,7 +19,6 @@ from gitops_kafka.render import common, detector
 NAME = "alerts"
 COMPONENT = "monitoring"
 RUNBOOKS_PATH = "docs/runbooks.md"
-DASHBOARD_LABEL = "grafana_dashboard"
 DASHBOARD_UID = "gitops-kafka-drift"
 
 
@@ -152,7 +151,7 @@ def prometheus_rule(config: EnvironmentConfig) -> dict[str, Any]:
     return {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "PrometheusRule",
-        "metadata": common.metadata(name, common.labels(config, NAME, COMPONENT)),
+        "metadata": common.metadata(name, {**common.labels(config, NAME, COMPONENT), **config.monitoring.labels}),
         "spec": {"groups": [{"name": f"gitops-kafka.{group}", "rules": items} for group, items in groups.items()]},
     }
 
@@ -166,7 +165,30 @@ def render(config: EnvironmentConfig) -> list[dict[str, Any]]:
         objects.append(prometheus_rule(config))
     if config.alerts.dashboard:
         objects.append(dashboard_config_map(config))
+        objects.extend(dashboard_access(config))
     return objects
+
+
+def dashboard_access(config: EnvironmentConfig) -> list[dict[str, Any]]:
+    """In Grafana's namespace, the drift detector's right to read what it compares with git there:
+    the dashboard, and this Role and RoleBinding themselves, each by name."""
+    namespace = config.monitoring.dashboard_namespace
+    if not namespace:
+        return []
+    name = f"gitops-kafka-{config.namespace}-dashboard"
+    labels = common.labels(config, "dashboard", COMPONENT)
+    return [
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+         "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
+         "rules": [{"apiGroups": [""], "resources": ["configmaps"], "resourceNames": [dashboard_name(config)],
+                    "verbs": ["get"]},
+                   {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles", "rolebindings"],
+                    "resourceNames": [name], "verbs": ["get"]}]},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+         "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+         "subjects": [{"kind": "ServiceAccount", "name": detector.base_name(config), "namespace": config.namespace}]},
+    ]
 
 
 # ---------------------------------------------------------------- dashboard
@@ -253,12 +275,19 @@ def dashboard() -> dict[str, Any]:
 
 
 def dashboard_config_map(config: EnvironmentConfig) -> dict[str, Any]:
-    """The dashboard as the Grafana sidecar finds it: label grafana_dashboard=1, one JSON file."""
-    labels = {**common.labels(config, "dashboard", COMPONENT), DASHBOARD_LABEL: "1"}
+    """The dashboard as the Grafana sidecar finds it: its labels (grafana_dashboard=1 by default), one
+    JSON file, in Grafana's namespace when `monitoring.dashboard_namespace` names it."""
+    labels = {**common.labels(config, "dashboard", COMPONENT), **config.monitoring.dashboard_labels}
     text = json.dumps(dashboard(), indent=2, sort_keys=True) + "\n"
-    return {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": common.metadata(f"{config.cluster_name}-dashboard", labels),
-        "data": {f"{DASHBOARD_UID}.json": text},
-    }
+    metadata = common.metadata(dashboard_name(config), labels)
+    if config.monitoring.dashboard_namespace:
+        metadata = {"name": metadata["name"], "namespace": config.monitoring.dashboard_namespace,
+                    "labels": metadata["labels"]}
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata, "data": {f"{DASHBOARD_UID}.json": text}}
+
+
+def dashboard_name(config: EnvironmentConfig) -> str:
+    """Unique per environment: several environments may write their dashboard into Grafana's one namespace."""
+    if config.monitoring.dashboard_namespace:
+        return f"{config.cluster_name}-{config.name}-dashboard"
+    return f"{config.cluster_name}-dashboard"

@@ -186,7 +186,7 @@ def image_name(image: str) -> str:
 
 
 def job(config: EnvironmentConfig, job_name: str, name: str, component: str, container: dict[str, Any],
-        volumes: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        volumes: list[dict[str, Any]] | None = None, deadline_seconds: int = 1800) -> dict[str, Any]:
     """A run-to-completion step of the deployment; never deleted by TTL, so GitOps does not recreate it."""
     pod_spec: dict[str, Any] = {
         "restartPolicy": "OnFailure",
@@ -202,7 +202,7 @@ def job(config: EnvironmentConfig, job_name: str, name: str, component: str, con
         "metadata": metadata(job_name, labels(config, name, component)),
         "spec": {
             "backoffLimit": 10,
-            "activeDeadlineSeconds": 1800,
+            "activeDeadlineSeconds": deadline_seconds,
             "template": {"metadata": {"labels": labels(config, name, component)}, "spec": pod_spec},
         },
     }

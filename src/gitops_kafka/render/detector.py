@@ -50,7 +50,7 @@ def render(config: EnvironmentConfig) -> list[dict[str, Any]]:
     if config.detector.service_monitor:
         objects.append({
             "apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor",
-            "metadata": common.metadata(name, labels),
+            "metadata": common.metadata(name, {**labels, **config.monitoring.labels}),
             "spec": {"selector": {"matchLabels": common.selector_labels(config, NAME)},
                      "endpoints": [{"port": "metrics", "path": "/metrics", "interval": "30s"}]},
         })

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import math
+
 from gitops_kafka.config import EnvironmentConfig
+from gitops_kafka.quantity import parse_quantity
 from gitops_kafka.render import common
 
 NAME = "kafka"
@@ -26,6 +29,19 @@ export KAFKA_BROKER_ID="${POD_NAME##*-}"
 export KAFKA_ADVERTISED_LISTENERS="PLAINTEXT://${POD_NAME}.${BROKER_HEADLESS_SERVICE}.${POD_NAMESPACE}.svc.${CLUSTER_DOMAIN}:${BROKER_PORT}"
 exec /etc/confluent/docker/run
 """
+
+
+STARTUP_PERIOD = 10
+STARTUP_BASE_SECONDS = 600
+STARTUP_SECONDS_PER_GIB = 15
+
+
+def startup_failures(storage_size: str) -> int:
+    """Probe failures the startup window allows: after an unclean stop the broker recovers
+    every log segment before it listens, which takes time in proportion to the volume, so the
+    window is ten minutes plus 15 s per GiB (200Gi: an hour) rather than a fixed ten minutes."""
+    gib = parse_quantity(storage_size) / 2**30
+    return math.ceil((STARTUP_BASE_SECONDS + STARTUP_SECONDS_PER_GIB * gib) / STARTUP_PERIOD)
 
 
 def stateful_set_name(config: EnvironmentConfig) -> str:
@@ -91,7 +107,7 @@ def stateful_set(config: EnvironmentConfig) -> dict[str, Any]:
         "ports": [{"name": "kafka", "containerPort": PORT, "protocol": "TCP"}],
         "env": environment,
         "resources": common.resources(kafka.resources),
-        "startupProbe": common.tcp_probe("kafka", period=10, failures=60),
+        "startupProbe": common.tcp_probe("kafka", period=STARTUP_PERIOD, failures=startup_failures(kafka.storage.size)),
         "livenessProbe": common.tcp_probe("kafka", period=15, failures=4),
         "readinessProbe": common.tcp_probe("kafka", period=10, failures=3),
         "securityContext": common.container_security_context(),

@@ -37,10 +37,54 @@ echo "ZooKeeper at $ZK_HOSTS did not answer" >&2
 exit 1
 """
 
-REGISTER = """# Registers the Kafka cluster in CMAK once; a second run finds it and does nothing.
+REGISTER = r"""# Registers the Kafka cluster in CMAK exactly once; a run that finds it registered does nothing.
+# Needs only what the curl image has: sh, curl and awk.
 set -eu
 base="http://${CMAK_SERVICE}"
-listed() { curl -fsS "$base/api/status/clusters" | grep -q "\\"name\\":\\"${CLUSTER_NAME}\\""; }
+
+# The names of CMAK's clusters, active and pending, one a line. CMAK pretty-prints its
+# JSON ("name" : "x"), so the answer is read by its structure, never matched as text:
+# a string value under the key "name" of an object in clusters.active[] or clusters.pending[].
+cluster_names() {
+  awk '{ text = text $0 "\n" }
+  END {
+    n = length(text); i = 1; depth = 0
+    while (i <= n) {
+      c = substr(text, i, 1)
+      if (c == "{") { depth++; type[depth] = "o"; key[depth] = ""; want[depth] = 1 }
+      else if (c == "[") { depth++; type[depth] = "a"; key[depth] = "" }
+      else if (c == "}" || c == "]") { depth-- }
+      else if (c == ",") { if (type[depth] == "o") want[depth] = 1 }
+      else if (c == ":") { want[depth] = 0 }
+      else if (c == "\"") {
+        value = ""; i++
+        while (i <= n && substr(text, i, 1) != "\"") {
+          if (substr(text, i, 1) == "\\") { value = value substr(text, i, 2); i += 2 }
+          else { value = value substr(text, i, 1); i++ }
+        }
+        if (type[depth] == "o" && want[depth]) { key[depth] = value }
+        else if (depth == 4 && key[1] == "clusters" && type[2] == "o" &&
+                 (key[2] == "active" || key[2] == "pending") && type[3] == "a" && key[4] == "name") { print value }
+      }
+      i++
+    }
+  }'
+}
+
+listed() {
+  names="$(curl -fsS "$base/api/status/clusters" | cluster_names)" || return 1
+  printf '%s\n' "$names" | grep -qxF "$CLUSTER_NAME"
+}
+
+# CMAK lists a new cluster once its own ZooKeeper cache has seen it: give it a minute.
+wait_listed() {
+  for attempt in $(seq 1 30); do
+    if listed; then return 0; fi
+    sleep 2
+  done
+  return 1
+}
+
 until curl -fsS -o /dev/null "$base/api/status/clusters"; do
   echo "waiting for Kafka Manager at $base"
   sleep 5
@@ -49,21 +93,33 @@ if listed; then
   echo "cluster ${CLUSTER_NAME} is already registered"
   exit 0
 fi
-curl -fsS -o /dev/null -X POST "$base/clusters" \\
-  --data-urlencode "name=${CLUSTER_NAME}" \\
-  --data-urlencode "zkHosts=${KAFKA_ZK_HOSTS}" \\
-  --data-urlencode "kafkaVersion=${KAFKA_VERSION}" \\
-  --data-urlencode "securityProtocol=PLAINTEXT" \\
-  --data-urlencode "jmxEnabled=${JMX_ENABLED}" \\
-  --data-urlencode "jmxSsl=false" \\
-  --data-urlencode "pollConsumers=${POLL_CONSUMERS}" \\
-  --data-urlencode "filterConsumers=false" \\
-  --data-urlencode "logkafkaEnabled=false" \\
-  --data-urlencode "activeOffsetCacheEnabled=true" \\
-  --data-urlencode "displaySizeEnabled=false"
-# CMAK answers 200 even when it refuses a command: believe only its cluster list.
-listed
-echo "registered cluster ${CLUSTER_NAME}"
+# The add form answers 200 with an HTML page for success and for refusal alike (400 only
+# for a malformed form): a refusal says "Yikes!" and its reason.
+answer="$(curl -fsS -X POST "$base/clusters" \
+  --data-urlencode "name=${CLUSTER_NAME}" \
+  --data-urlencode "zkHosts=${KAFKA_ZK_HOSTS}" \
+  --data-urlencode "kafkaVersion=${KAFKA_VERSION}" \
+  --data-urlencode "securityProtocol=PLAINTEXT" \
+  --data-urlencode "jmxEnabled=${JMX_ENABLED}" \
+  --data-urlencode "jmxSsl=false" \
+  --data-urlencode "pollConsumers=${POLL_CONSUMERS}" \
+  --data-urlencode "filterConsumers=false" \
+  --data-urlencode "logkafkaEnabled=false" \
+  --data-urlencode "activeOffsetCacheEnabled=true" \
+  --data-urlencode "displaySizeEnabled=false")"
+case "$answer" in
+  *"Cluster already exists"*) echo "cluster ${CLUSTER_NAME} was registered meanwhile" ;;
+  *"Yikes!"*)
+    echo "Kafka Manager refused to add cluster ${CLUSTER_NAME}:" >&2
+    printf '%s\n' "$answer" | grep "Yikes!" | sed -e 's/<[^>]*>//g' -e 's/^ *//' >&2
+    exit 1 ;;
+esac
+if wait_listed; then
+  echo "registered cluster ${CLUSTER_NAME}"
+  exit 0
+fi
+echo "cluster ${CLUSTER_NAME} was added but Kafka Manager does not list it" >&2
+exit 1
 """
 
 
@@ -128,6 +184,9 @@ def deployment(config: EnvironmentConfig) -> dict[str, Any]:
         "ports": [{"name": "http", "containerPort": http_port(config), "protocol": "TCP"}],
         "env": [
             common.env("ZK_HOSTS", zk_hosts),
+            # The image's own JAVA_OPTS (MaxRAMPercentage=80) leaves too little room beside the
+            # heap in a small limit; a fixed heap, checked against the limit, replaces it.
+            common.env("JAVA_OPTS", f"-Xms{manager.heap} -Xmx{manager.heap}"),
             {"name": "APPLICATION_SECRET", "valueFrom": {"secretKeyRef": {
                 "name": base_name(config), "key": "application-secret", "optional": True}}},
         ],

@@ -64,6 +64,12 @@ def overlay_tree(defaults: EnvironmentConfig, config: EnvironmentConfig) -> Tree
 
     kustomization: dict[str, Any] = {**KUSTOMIZATION, "namespace": config.namespace, "resources": resources,
                                      "labels": [{"pairs": {common.ENVIRONMENT_LABEL: config.name}}]}
+    if any(o["metadata"].get("namespace") for o in env_objects.values()):
+        # `namespace:` would move every object, also those placed in another namespace (Grafana's):
+        # the same transformer, told to set only namespaces that are unset, leaves them where they are.
+        del kustomization["namespace"]
+        tree.add(f"{folder}/{NAMESPACE_TRANSFORMER}", dump_yaml([namespace_transformer(config)]))
+        kustomization["transformers"] = [NAMESPACE_TRANSFORMER]
     if images:
         kustomization["images"] = [entry for entry in images.values()]
     if replicas:
@@ -72,6 +78,15 @@ def overlay_tree(defaults: EnvironmentConfig, config: EnvironmentConfig) -> Tree
         kustomization["patches"] = patches
     tree.add(f"{folder}/kustomization.yaml", dump_yaml([kustomization]))
     return tree
+
+
+NAMESPACE_TRANSFORMER = "namespace-transformer.yaml"
+
+
+def namespace_transformer(config: EnvironmentConfig) -> dict[str, Any]:
+    return {"apiVersion": "builtin", "kind": "NamespaceTransformer",
+            "metadata": {"name": "environment-namespace", "namespace": config.namespace},
+            "unsetOnly": True, "setRoleBindingSubjects": "allServiceAccounts"}
 
 
 def sync_tree(config: EnvironmentConfig) -> Tree:

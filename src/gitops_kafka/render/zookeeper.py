@@ -24,14 +24,14 @@ CONF_DIR = "/conf"
 SCRIPTS_DIR = "/scripts"
 
 RUN = """#!/usr/bin/env bash
-# Starts one ensemble member: its id comes from the pod ordinal, its peers from
+# Starts one ensemble member: its id comes from the pod ordinal (POD_NAME), its peers from
 # ZK_REPLICAS and the headless Service. Every file is written whole, never appended,
 # so a restart finds exactly one id and one server list.
 set -euo pipefail
 
-host="$(hostname -s)"
+host="${POD_NAME:-$(hostname -s)}"
 if [[ ! "$host" =~ ^(.+)-([0-9]+)$ ]]; then
-  echo "cannot derive the ensemble id from hostname '$host'" >&2
+  echo "cannot derive the ensemble id from the pod name '$host'" >&2
   exit 1
 fi
 name="${BASH_REMATCH[1]}"
@@ -120,9 +120,24 @@ def render(config: EnvironmentConfig) -> list[dict[str, Any]]:
             {"name": "client", "port": CLIENT_PORT, "targetPort": "client"},
             {"name": "server", "port": SERVER_PORT, "targetPort": "server"},
             {"name": "election", "port": ELECTION_PORT, "targetPort": "election"},
+            {"name": "metrics", "port": METRICS_PORT, "targetPort": "metrics"},
         ], headless=True),
         stateful_set(config, common.content_hash(scripts["data"])),
+        *([service_monitor(config)] if config.monitoring.zookeeper else []),
     ]
+
+
+def service_monitor(config: EnvironmentConfig) -> dict[str, Any]:
+    """Scrapes every member's metrics port. Only the headless Service names that port, and it lists
+    members that are not ready too: a member outside the quorum is the one whose metrics matter."""
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "ServiceMonitor",
+        "metadata": common.metadata(base_name(config),
+                                    {**common.labels(config, NAME, COMPONENT), **config.monitoring.labels}),
+        "spec": {"selector": {"matchLabels": common.selector_labels(config, NAME)},
+                 "endpoints": [{"port": "metrics", "path": "/metrics", "interval": "30s"}]},
+    }
 
 
 def scripts_config_map(config: EnvironmentConfig) -> dict[str, Any]:
@@ -168,6 +183,7 @@ def stateful_set(config: EnvironmentConfig, scripts_hash: str) -> dict[str, Any]
             common.env("SCRIPTS_DIR", SCRIPTS_DIR),
             common.env("ZK_HEADLESS_SERVICE", headless_name(config)),
             common.env("CLUSTER_DOMAIN", config.cluster_domain),
+            common.field_env("POD_NAME", "metadata.name"),
             common.field_env("POD_NAMESPACE", "metadata.namespace"),
         ],
         "resources": common.resources(zk.resources),

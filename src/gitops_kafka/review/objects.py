@@ -18,6 +18,7 @@ from gitops_kafka.quantity import parse_java_size, parse_quantity
 NAME_LABEL = "app.kubernetes.io/name"
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
 HEAP_FLAG = re.compile(r"-Xmx([0-9]+[kKmMgGtT]?)\b")
+TOPICS_NAME, TOPICS_KEY = "kafka-topics", "topics.tsv"  # the topic Job's ConfigMap: its name label and file
 ENSURE_TOPIC = re.compile(r"^\s*ensure_topic\s+(?!\()(.+)$", re.MULTILINE)
 
 
@@ -150,9 +151,16 @@ class Topic:
 
 
 def topics(objects: list[dict]) -> dict[str, Topic]:
-    """The topics the topic Job ensures, read from its `ensure_topic NAME PARTITIONS RF CONFIGS` lines."""
+    """The topics the topic Job ensures: its ConfigMap's `topics.tsv` (one topic a line, tab-separated:
+    NAME PARTITIONS RF KEY=VALUE...), or the `ensure_topic NAME PARTITIONS RF CONFIGS` lines of Jobs
+    rendered before the list moved out of the command."""
     out = {}
     for obj in objects:
+        if obj.get("kind") == "ConfigMap" and ((obj.get("metadata") or {}).get("labels") or {}).get(NAME_LABEL) == TOPICS_NAME:
+            for line in str((obj.get("data") or {}).get(TOPICS_KEY, "")).splitlines():
+                topic = _topic_line(line)
+                if topic:
+                    out[topic.name] = topic
         if obj.get("kind") != "Job":
             continue
         for _, container in containers(obj, init=False):
@@ -165,6 +173,17 @@ def topics(objects: list[dict]) -> dict[str, Topic]:
                         continue
                     out[topic.name] = topic
     return out
+
+
+def _topic_line(line: str) -> Topic | None:
+    fields = line.split("\t")
+    try:
+        name, partitions, replication = fields[0], int(fields[1]), int(fields[2])
+    except (ValueError, IndexError):
+        return None
+    pairs = [field.partition("=") for field in fields[3:]]
+    config = ",".join(f"{k}=[{v}]" if "," in v else f"{k}={v}" for k, _, v in sorted(pairs))
+    return Topic(name, partitions, replication, config)
 
 
 def image_version(image: str) -> tuple[str, tuple[int, ...]]:
