@@ -495,7 +495,8 @@ def run_import(args: argparse.Namespace) -> int:
     outcome = adopt(args.repo, args.env, args.kubeconfig, args.context, args.namespace, args.zookeeper,
                     args.timeout, write=not args.no_write, force=args.force)
     if args.format == "json":
-        print(json.dumps({**outcome.plan.to_dict(), "written": str(outcome.written) if outcome.written else None},
+        written = f"environments/{args.env}.yaml" if outcome.written else None
+        print(json.dumps({**outcome.plan.to_dict(), "written": written},
                          indent=2, default=str))
     else:
         print(planning.format_text(outcome.plan), end="")

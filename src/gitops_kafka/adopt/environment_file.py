@@ -65,12 +65,19 @@ def dump(env: str, environment: dict[str, Any]) -> str:
     return HEADER.format(namespace=environment.get("namespace", "?")) + out.getvalue()
 
 
+def refuse_existing(repo: Path, env: str) -> None:
+    """WriteError when the environment file exists (a symlink, even dangling, counts)."""
+    path = repo / cfg.ENVIRONMENTS_DIR / f"{env}.yaml"
+    if path.exists() or path.is_symlink():
+        raise WriteError(f"{display_path(env)} exists: import never overwrites it (use --force to replace it, "
+                         "or --no-write to see the plan only)")
+
+
 def write(repo: Path, env: str, text: str, force: bool) -> Path:
     """Write atomically; refuse to replace an existing file unless force."""
     path = repo / cfg.ENVIRONMENTS_DIR / f"{env}.yaml"
-    if (path.exists() or path.is_symlink()) and not force:
-        raise WriteError(f"{display_path(env)} exists: import never overwrites it (use --force to replace it, "
-                         "or --no-write to see the plan only)")
+    if not force:
+        refuse_existing(repo, env)
     handle, temporary = tempfile.mkstemp(prefix=f".{env}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:

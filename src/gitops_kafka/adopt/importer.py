@@ -21,9 +21,8 @@ def run_import(repo: Path, env: str, kubeconfig: str | None, context: str | None
     from gitops_kafka.render import expected_objects
 
     environment_file.check_target(repo, env)
-    target = environment_file.display_path(env)
-    if write and not force and ((repo / target).exists() or (repo / target).is_symlink()):
-        environment_file.write(repo, env, "", force=False)  # raises: checked before anything is read
+    if write and not force:
+        environment_file.refuse_existing(repo, env)  # before anything is read
     objects = live.read_objects(kubeconfig, context, namespace, timeout)
     try:
         workloads = mapping.find_workloads(objects)
