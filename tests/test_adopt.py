@@ -323,3 +323,15 @@ def test_a_smaller_volume_is_critical():
 def test_a_renamed_workload_is_critical():
     critical = _critical(_plan_for(lambda env: env["adopt"]["kafka"].update(name="brokers")))
     assert any(o == "StatefulSet/kafka" and "second copy" in s for o, s in critical)
+
+
+def test_a_port_the_generator_does_not_serve_is_reported():
+    from gitops_kafka.adopt import mapping
+
+    objects = seed_objects()
+    kafka = next(o for o in objects if o["kind"] == "StatefulSet" and o["metadata"]["name"] == "kafka")
+    kafka["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"] = 19092
+    mapped = mapping.map_cluster(objects, NAMESPACE, {})
+    assert [(u.field, u.value) for u in mapped.unmapped if u.field.startswith("port")] == [("port kafka", "19092")]
+    assert mapping.map_cluster(seed_objects(), NAMESPACE, {}).unmapped == \
+        [u for u in mapping.map_cluster(seed_objects(), NAMESPACE, {}).unmapped if not u.field.startswith("port")]

@@ -189,6 +189,18 @@ def _adopted_stateful_set(objects: list[dict], sts: dict, claim: str, unmapped: 
     }
 
 
+# The ports the generated pods serve, by name: an adopted cluster serving another is reported.
+GENERATED_PORTS = {"zookeeper": {"client": 2181, "server": 2888, "election": 3888}, "kafka": {"kafka": 9092}}
+
+
+def _check_ports(sts: dict, component: str, out: Mapping) -> None:
+    live_ports = _ports(_containers(sts)[0])
+    for name, number in GENERATED_PORTS[component].items():
+        if name in live_ports and live_ports[name] != number:
+            out.unmapped.append(Unmapped(_object(sts), f"port {name}", str(live_ports[name]),
+                                         f"gitops-kafka serves {name} on {number}: the port would change under its clients"))
+
+
 def _zookeeper(objects: list[dict], sts: dict, kind: str, out: Mapping) -> dict[str, Any]:
     container = _containers(sts)[0]
     env = _env(container)
@@ -231,6 +243,7 @@ def _zookeeper(objects: list[dict], sts: dict, kind: str, out: Mapping) -> dict[
     if str(settings.get("ZK_CLIENT_PORT", "2181")) != "2181":
         out.unmapped.append(Unmapped(where, "env ZK_CLIENT_PORT", settings["ZK_CLIENT_PORT"],
                                      "gitops-kafka serves ZooKeeper clients on 2181 only"))
+    _check_ports(sts, "zookeeper", out)
     out.environment.setdefault("adopt", {})["zookeeper"] = _adopted_stateful_set(
         objects, sts, claim.get("metadata", {}).get("name", "data"), out.unmapped)
     return zookeeper
@@ -294,6 +307,7 @@ def _kafka(objects: list[dict], sts: dict, kind: str, out: Mapping) -> dict[str,
     elif log_dirs and claim_name in mounts and log_dirs.removeprefix(mounts[claim_name] + "/") != "logs":
         out.unmapped.append(Unmapped(where, "env KAFKA_LOG_DIRS", log_dirs,
                                      "the generated brokers keep their logs in <volume>/logs; this would start them empty"))
+    _check_ports(sts, "kafka", out)
     out.environment.setdefault("adopt", {})["kafka"] = _adopted_stateful_set(objects, sts, claim_name, out.unmapped)
     return kafka
 
