@@ -55,6 +55,8 @@ def base(command: str, f: dict) -> list[str]:
         "topics plan": ["topics", "plan", "--env", "prod", "--repo", f["repo"], "--zookeeper", "127.0.0.1:9", "--timeout", "1"],
         "codify": ["codify", "--env", "prod", "--repo", f["repo"], "--cache", f["cache"], "--kubeconfig", f["kubeconfig"],
                    "--timeout", "1"],
+        "import": ["import", "--env", "adopted", "--repo", f["repo"], "--namespace", "kafka", "--kubeconfig", f["kubeconfig"],
+                   "--timeout", "1", "--no-write"],
     }[command]
 
 
@@ -91,6 +93,10 @@ CASES = [
     ("codify", "--only", "StatefulSet"), ("codify", "--only", "a/b/c"), ("codify", "--kubeconfig", "{malformed}"),
     ("codify", "--context", "no-such-context"), ("codify", "--cache", "/dev/null/cache"), ("codify", "--timeout", "-1"),
     ("codify", "--zookeeper", "garbage:::"),
+    ("import", "--env", "Prod_1"), ("import", "--env", "defaults"), ("import", "--repo", MISSING_DIR),
+    ("import", "--namespace", "Kafka_NS"), ("import", "--kubeconfig", "{malformed}"),
+    ("import", "--kubeconfig", f"{MISSING_DIR}/kubeconfig"), ("import", "--context", "no-such-context"),
+    ("import", "--zookeeper", "garbage:::"), ("import", "--timeout", "-1"), ("import", "--format", "yaml"),
 ]
 
 
