@@ -63,6 +63,12 @@ EXPECTED = {
     "gitops-kafka check-kafka --env prod --zookeeper zk-0:2181,zk-1:2181,zk-2:2181/kafka --format json":
         Expect(2, json_output=True),
     "gitops-kafka topics plan --env prod": Expect(2, one_line_error=True),
+    # No cluster here: codify cannot read the live state, and says so in one line.
+    "gitops-kafka codify --env prod --kubeconfig ~/.kube/config": Expect(2, one_line_error=True),
+    "gitops-kafka codify --env prod --only StatefulSet/kafka --branch kafka/keep-broker-scale":
+        Expect(2, one_line_error=True),
+    "gitops-kafka codify --env prod --zookeeper zk-0:2181/kafka --only Topic/vehicle-events":
+        Expect(2, one_line_error=True),
     # "Use it in your own GitOps repository": run in a new, empty repository, as the block says
     "gitops-kafka init --tool argocd --env staging --env prod --repo-url https://github.com/acme/kafka-gitops.git":
         Expect(0),

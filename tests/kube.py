@@ -424,6 +424,12 @@ class KubeAPI:
                     emulator.resources[f"{plural}.v1.monitoring.coreos.com"] = {
                         "kind": kind, "namespaced": True, "singular": kind.lower(),
                         "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"]}
+                # ... and Argo CD's and Flux's, whose sync objects the detector reads.
+                for resource, kind in (("applications.v1alpha1.argoproj.io", "Application"),
+                                       ("kustomizations.v1.kustomize.toolkit.fluxcd.io", "Kustomization")):
+                    emulator.resources[resource] = {
+                        "kind": kind, "namespaced": True, "singular": kind.lower(),
+                        "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"]}
                 async with emulator, kmock.Server(emulator, host="127.0.0.1") as server:
                     self._state.update(port=server.port, emulator=emulator, stop=asyncio.Event())
                     self._loop = asyncio.get_running_loop()

@@ -60,7 +60,27 @@ CASES = {
          f'gitops_kafka_object_drift{{{P},kind="Service",name="kafka",state="in_sync"}}': "1x200"},
         {"environment": "prod", "kind": "StatefulSet", "name": "kafka", "state": "modified"}, 1,
         {f'gitops_kafka_object_drift{{{P},kind="StatefulSet",name="kafka",state="in_sync"}}': "1x200",
-         f'gitops_kafka_object_drift{{{S},kind="StatefulSet",name="kafka",state="missing"}}': "1x200"}),
+         f'gitops_kafka_object_drift{{{S},kind="StatefulSet",name="kafka",state="missing"}}': "1x200",
+         # a drift whose cause is known is left to that cause's alert
+         f'gitops_kafka_object_drift{{{P},kind="StatefulSet",name="kafka-zookeeper",state="modified"}}': "1x200",
+         f'gitops_kafka_drift_cause{{{P},kind="StatefulSet",name="kafka-zookeeper",cause="pending-sync"}}': "1x200"}),
+    "GitopsKafkaDriftOutOfBand": Case(
+        {f'gitops_kafka_drift_cause{{{P},kind="StatefulSet",name="kafka",cause="out-of-band"}}': "1x200",
+         f'gitops_kafka_drift_cause{{{P},kind="Topic",name="vehicle-events",cause="pending-sync"}}': "1x200"},
+        {"environment": "prod", "kind": "StatefulSet", "name": "kafka"}, 1,
+        {f'gitops_kafka_drift_cause{{{P},kind="StatefulSet",name="kafka",cause="pending-sync"}}': "1x200",
+         f'gitops_kafka_drift_cause{{{S},kind="StatefulSet",name="kafka",cause="out-of-band"}}': "1x200"}),
+    "GitopsKafkaSyncFailing": Case(
+        {f'gitops_kafka_drift_cause{{{P},kind="StatefulSet",name="kafka",cause="sync-failing"}}': "1x200",
+         f'gitops_kafka_drift_cause{{{P},kind="Topic",name="vehicle-events",cause="sync-failing"}}': "1x200"},
+        {"environment": "prod"}, 2,
+        {f'gitops_kafka_drift_cause{{{P},kind="StatefulSet",name="kafka",cause="out-of-band"}}': "1x200",
+         f'gitops_kafka_drift_cause{{{S},kind="StatefulSet",name="kafka",cause="sync-failing"}}': "1x200"}),
+    "GitopsKafkaSyncPending": Case(
+        {f'gitops_kafka_drift_cause{{{P},kind="StatefulSet",name="kafka",cause="pending-sync"}}': "1x200"},
+        {"environment": "prod"}, 1,
+        {f'gitops_kafka_drift_cause{{{P},kind="StatefulSet",name="kafka",cause="out-of-band"}}': "1x200",
+         f'gitops_kafka_drift_cause{{{S},kind="StatefulSet",name="kafka",cause="pending-sync"}}': "1x200"}),
     "GitopsKafkaCheckFailing": Case(
         {f"gitops_kafka_check_success{{{P}}}": "0x200"}, {"environment": "prod"}, 0,
         {f"gitops_kafka_check_success{{{P}}}": "1x200", f"gitops_kafka_check_success{{{S}}}": "0x200"}),
@@ -100,7 +120,9 @@ CASES = {
     "GitopsKafkaTopicDrift": Case(
         {f'gitops_kafka_topic_drift{{{P},topic="vehicle-events",kind="partitions"}}': "1x200"},
         {"environment": "prod", "topic": "vehicle-events", "kind": "partitions"}, 1,
-        {f'gitops_kafka_topic_drift{{{S},topic="vehicle-events",kind="partitions"}}': "1x200"}),
+        {f'gitops_kafka_topic_drift{{{S},topic="vehicle-events",kind="partitions"}}': "1x200",
+         f'gitops_kafka_topic_drift{{{P},topic="vehicle-packets",kind="config"}}': "1x200",
+         f'gitops_kafka_drift_cause{{{P},kind="Topic",name="vehicle-packets",cause="out-of-band"}}': "1x200"}),
     "GitopsKafkaPartitionsOffline": Case(
         {f"gitops_kafka_partitions_offline{{{P}}}": "4x200"}, {"environment": "prod"}, 4,
         {f"gitops_kafka_partitions_offline{{{P}}}": "0x200"}),
@@ -178,6 +200,18 @@ def test_alert_fires_after_its_for_and_is_silent_otherwise(alert, prod_rule, tmp
     result = run_tests(tmp_path, prod_rule, tests)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS" in result.stdout
+
+
+def test_pending_sync_is_silent_within_its_grace_period_and_fires_when_it_outlasts_it(prod_rule, tmp_path):
+    """A sync that takes 50 minutes never pages; one stuck for longer than the hour does."""
+    rule = next(r for r in rule_list(prod_rule) if r["alert"] == "GitopsKafkaSyncPending")
+    assert rule["for"] == "1h"
+    series = {f'gitops_kafka_drift_cause{{{P},kind="StatefulSet",name="kafka",cause="pending-sync"}}': "1x50 stale _x30",
+              f'gitops_kafka_drift_cause{{{P},kind="StatefulSet",name="kafka-zookeeper",cause="pending-sync"}}':
+                  "_x100 1x100"}
+    checks = [(t * 60, []) for t in (30, 55, 70, 150)] + [(162 * 60, [expected_alert(rule, {"environment": "prod"}, 1)])]
+    result = run_tests(tmp_path, prod_rule, [promtool_test(tmp_path / "rules.yaml", rule, series, checks)])
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_a_condition_that_clears_before_its_for_starts_the_wait_again(prod_rule, tmp_path):

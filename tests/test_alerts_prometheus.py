@@ -79,7 +79,7 @@ def test_drift_in_the_cluster_fires_the_generated_alert_in_prometheus(fast_alert
 
         # The environment file's durations reached the rules Prometheus loaded.
         loaded = {r["name"]: r for g in prometheus.api("rules")["groups"] for r in g["rules"]}
-        assert loaded["GitopsKafkaObjectDrift"]["duration"] == 10 and len(loaded) == 15
+        assert loaded["GitopsKafkaObjectDrift"]["duration"] == 10 and len(loaded) == 18
 
         # In sync first: the detector's series are scraped, and nothing drifts.
         def in_sync_scraped():

@@ -267,7 +267,8 @@ def test_a_repository_generated_before_the_manifest_keeps_its_other_files(repo):
                                              "  clusters/prod/argocd-application.yaml: missing"]
     assert run_cli("generate", "--env", "prod", cwd=repo).returncode == 0
     assert sorted(p.name for p in clusters.iterdir()) == [".gitops-kafka-files", ".gitops-kafka-version",
-                                                          "argocd-application.yaml", "flux-system", "team-app.yaml"]
+                                                          "argocd-application.yaml", "drift-detector-access.yaml",
+                                                          "flux-system", "team-app.yaml"]
 
 
 def test_branch_commits_the_environment_change_with_its_output(repo, tmp_path):

@@ -216,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="the bootstrap server in the printed commands (default: the cluster's Service)")
     plan.add_argument("--format", choices=("text", "json"), default="text")
     plan.set_defaults(handler=run_topics_plan)
+    _codify_parser(commands)
     usage.explain(parser)
     return parser
 
@@ -449,6 +450,77 @@ def run_topics_plan(args: argparse.Namespace) -> int:
         if step.command:
             print(step.shell())
     return code
+
+
+# ---------------------------------------------------------------- codify
+
+def kind_name(text: str) -> str:
+    kind, slash, name = text.partition("/")
+    if not slash or not kind or not name or "/" in name:
+        raise argparse.ArgumentTypeError(f"{text!r} is not KIND/NAME (StatefulSet/kafka, Topic/<name>)")
+    return text
+
+
+def _codify_parser(commands) -> None:
+    codify = commands.add_parser(
+        "codify", help="write live changes back into environments/<env>.yaml on a new branch",
+        description="Compare the live cluster (and Kafka's topics, with --zookeeper) with the current branch, write "
+                    "every drift the environment model can express into environments/<env>.yaml (comments and "
+                    "formatting kept), regenerate, commit both on a new branch and print the rendered diff for the "
+                    "pull request. Drift the model cannot express is listed with the reason; Secrets are never "
+                    "codified.")
+    codify.add_argument("--env", required=True, metavar="ENV", help="environment to codify")
+    codify.add_argument("--repo", type=Path, default=Path.cwd(), metavar="PATH",
+                        help="the GitOps repository's working tree (default: the current directory)")
+    codify.add_argument("--branch", type=branch_name, default=None, metavar="NAME",
+                        help="the new branch to commit on (default: codify/<env>-<UTC time>)")
+    codify.add_argument("--only", action="append", default=[], type=kind_name, metavar="KIND/NAME",
+                        help="codify only this object (StatefulSet/kafka) or topic (Topic/<name>); repeatable")
+    codify.add_argument("--kubeconfig", default=None, metavar="PATH", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    codify.add_argument("--context", default=None, metavar="NAME", help="kubeconfig context (default: the current one)")
+    codify.add_argument("--cache", type=Path, default=None, metavar="DIR", help="where the branch is fetched to")
+    codify.add_argument("--timeout", type=seconds, default=10.0, metavar="SECONDS", help="per request (default %(default)s)")
+    codify.add_argument("--zookeeper", type=zookeeper_hosts, default=None, metavar="HOST:PORT,...[/CHROOT]",
+                        help="also codify Kafka's topics as ZooKeeper holds them (also $GITOPS_KAFKA_ZOOKEEPER)")
+    codify.set_defaults(handler=run_codify)
+
+
+def run_codify(args: argparse.Namespace) -> int:
+    import os
+
+    from gitops_kafka import codify
+    from gitops_kafka.config import load_environment
+    from gitops_kafka.drift.check import default_target, run_check as check
+    from gitops_kafka.errors import GitError
+    from gitops_kafka.gitrepo import GitRepo
+    from gitops_kafka.review import report as review_report
+    from gitops_kafka.review.diff import diff_revisions
+
+    local = GitRepo(args.repo)
+    current = local.current_branch()
+    if current is None:
+        raise GitError("HEAD is detached: check out the branch the environment tracks before codify")
+    target = default_target(args.env, str(local.root), current, args.cache, args.kubeconfig, args.context, False,
+                            args.timeout)
+    report = check(target)
+    snapshot = None
+    if args.zookeeper or os.environ.get("GITOPS_KAFKA_ZOOKEEPER"):
+        from gitops_kafka.drift import kafka_check, kafka_reader
+
+        config = load_environment(local.root, args.env)
+        where = kafka_check.target(config, args.zookeeper)
+        snapshot = kafka_reader.read_once(where.hosts, where.chroot, config.cluster_name, args.timeout)
+    outcome = codify.codify(local.root, args.env, report, snapshot, args.only, args.branch)
+    for edit in outcome.edits:
+        print(f"codified  {edit.describe()}")
+    for leftover in outcome.leftovers:
+        print(f"not codified  {leftover.describe()}")
+    if outcome.commit:
+        print(f"committed {outcome.commit[:12]} on {outcome.branch}")
+        print(review_report.text(diff_revisions(local.root, outcome.base, outcome.commit, [args.env])), end="")
+    elif not outcome.edits:
+        print("nothing to codify" + (": every drift is listed above" if outcome.leftovers else ""))
+    return 1 if outcome.leftovers else 0
 
 
 # ---------------------------------------------------------------- import (adopting a running cluster)

@@ -342,6 +342,9 @@ class StaleAlert(Alert):
 # Each alert's defaults; an environment file that sets one key of an alert keeps the others.
 ALERT_DEFAULTS: dict[str, tuple[type[Alert], dict[str, Any]]] = {
     "drift": (Alert, {"for": "15m"}),
+    "drift_out_of_band": (Alert, {"for": "10m"}),
+    "sync_failing": (Alert, {"for": "15m", "severity": "critical"}),
+    "sync_pending": (Alert, {"for": "1h"}),
     "check_failing": (Alert, {"for": "10m"}),
     "check_stale": (StaleAlert, {"for": "2m"}),
     "detector_down": (Alert, {"for": "5m"}),
@@ -372,6 +375,9 @@ class Alerts(Section):
     runbook_url: HttpUrl | None = Field(
         default=None, description="URL of docs/runbooks.md; default: the file in gitops.repo_url at gitops.revision")
     drift: Alert = _alert("drift")
+    drift_out_of_band: Alert = _alert("drift_out_of_band")
+    sync_failing: Alert = _alert("sync_failing")
+    sync_pending: Alert = _alert("sync_pending")  # its `for` is the grace period a sync may take
     check_failing: Alert = _alert("check_failing")
     check_stale: StaleAlert = _alert("check_stale")
     detector_down: Alert = _alert("detector_down")

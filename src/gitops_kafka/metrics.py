@@ -107,5 +107,6 @@ def exported_metric_names() -> frozenset[str]:
     a layer adding families through a report section adds its list too).
     """
     from gitops_kafka.drift.kafka_metrics import EXPORTED as KAFKA_EXPORTED
+    from gitops_kafka.drift.sync import EXPORTED as SYNC_EXPORTED
 
-    return frozenset(f"{PREFIX}_{name}" for name in (*EXPORTED, *KAFKA_EXPORTED))
+    return frozenset(f"{PREFIX}_{name}" for name in (*EXPORTED, *KAFKA_EXPORTED, *SYNC_EXPORTED))

@@ -78,6 +78,12 @@ GUIDE: dict[str, tuple[str, str]] = {
         "0 nothing to do (or only to wait for a deletion), 1 something to do (a command, or a note on a "
         "difference no command can make), 2 error or a declared topic that cannot be read",
         "gitops-kafka topics plan --env prod --bootstrap-server kafka-prod.example.org:9092"),
+    "codify": (
+        "0 every drift codified (or nothing to do), 1 some drift listed as not codifiable, 2 bad input or a "
+        "value the generator refuses, 3 git refused (uncommitted changes, an existing branch)",
+        "gitops-kafka codify --env prod\n"
+        "gitops-kafka codify --env prod --branch keep-broker-scale --only StatefulSet/kafka\n"
+        "gitops-kafka codify --env prod --zookeeper zk-0:2181/kafka --only Topic/vehicle-events"),
 }
 
 

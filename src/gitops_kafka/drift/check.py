@@ -9,11 +9,12 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
 from gitops_kafka.drift import health as health_checks
+from gitops_kafka.drift import sync
 from gitops_kafka.drift.compare import IgnoreRule, compare_object
 from gitops_kafka.drift.desired import Desired, load_desired
 from gitops_kafka.drift.report import EXTRA, DriftReport, ObjectDrift
@@ -104,10 +105,13 @@ class Checker:
         cluster = self._cluster_factory(target)
         try:
             objects = compare_cluster(desired, cluster)
+            status = sync.read_status(desired.config, cluster)
         finally:
             close = getattr(cluster, "close", None)
             if close:
                 close()
+        sections["sync"] = sync.section(status, desired.revision, objects, sections.get("kafka"))
+        objects = with_causes(objects, sections["sync"])
         return DriftReport(environment=target.env, revision=desired.revision, started=started,
                            duration=time.perf_counter() - clock, objects=tuple(objects), sections=sections,
                            interval=parse_duration(desired.config.detector.interval))
@@ -125,6 +129,12 @@ class Checker:
         if self._monitor is not None:
             self._monitor.close()
             self._monitor = None
+
+
+def with_causes(objects: list[ObjectDrift], section: "sync.SyncSection") -> list[ObjectDrift]:
+    """Each drifted object with its cause's name (the bounded label); the details stay in the section."""
+    causes = {(kind, name): cause.cause for kind, name, cause in section.causes}
+    return [replace(o, cause=causes.get((o.kind, o.name))) if o.has_drift() else o for o in objects]
 
 
 def describe_unexpected(exc: BaseException) -> str:

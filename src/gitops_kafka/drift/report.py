@@ -49,6 +49,7 @@ class ObjectDrift:
     state: str
     fields: tuple[FieldDrift, ...] = ()
     health: Health | None = None
+    cause: str | None = None  # why it drifted (drift/sync.py): pending-sync, out-of-band, sync-failing, unknown
 
     @property
     def ref(self) -> str:
@@ -108,7 +109,7 @@ class DriftReport:
             "objects": [
                 {
                     "apiVersion": o.api_version, "kind": o.kind, "name": o.name, "namespace": o.namespace,
-                    "state": o.state,
+                    "state": o.state, "cause": o.cause,
                     "fields": [asdict(f) for f in o.fields],
                     "health": asdict(o.health) if o.health else None,
                 }
@@ -140,7 +141,7 @@ def format_text(report: DriftReport) -> str:
     for error in report.errors:
         lines.append(f"  error  {error.source}: {error.message}")
     for obj in drifted:
-        lines.append(f"  {obj.state:<9} {obj.ref}")
+        lines.append(f"  {obj.state:<9} {obj.ref}" + (f"  [{obj.cause}]" if obj.cause else ""))
         for f in obj.fields:
             who = f" ({f.manager}{', ' + f.time if f.time else ''})" if f.manager else ""
             lines.append(f"      {f.path}: {_show(f.desired)} -> {_show(f.live)}{who}")
@@ -148,6 +149,7 @@ def format_text(report: DriftReport) -> str:
         if obj.health and obj.health.status not in (HEALTHY,) and obj.state != MISSING:
             lines.append(f"  {obj.health.status:<9} {obj.ref}: {obj.health.message}")
     for name, section in sorted(report.sections.items()):
-        if hasattr(section, "format_text"):
-            lines.append(section.format_text())
+        text = section.format_text() if hasattr(section, "format_text") else ""
+        if text:
+            lines.append(text)
     return mask_text("\n".join(lines)) + "\n"

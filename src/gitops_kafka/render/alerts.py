@@ -20,6 +20,7 @@ NAME = "alerts"
 COMPONENT = "monitoring"
 RUNBOOKS_PATH = "docs/runbooks.md"
 DASHBOARD_UID = "gitops-kafka-drift"
+KNOWN_CAUSES = "pending-sync|out-of-band|sync-failing"
 
 
 @dataclass(frozen=True)
@@ -40,12 +41,31 @@ def rules(config: EnvironmentConfig) -> list[Rule]:
     up = f'up{{job="{detector.base_name(config)}", namespace="{config.namespace}"}}'
     alerts = config.alerts
     stale_after = int(alerts.check_stale.after_intervals * parse_duration(config.detector.interval))
+    # A drift whose cause is known has its own alert below; GitopsKafkaObjectDrift keeps the rest (cause unknown).
+    explained = f'gitops_kafka_drift_cause{{{env}, cause=~"{KNOWN_CAUSES}"}}'
     return [
         Rule("drift", "GitopsKafkaObjectDrift", "drift",
-             f'max by (environment, kind, name, state) (gitops_kafka_object_drift{{{env}, state=~"modified|missing|extra"}}) == 1',
+             f'max by (environment, kind, name, state) (gitops_kafka_object_drift{{{env}, state=~"modified|missing|extra"}}) == 1 '
+             f"unless on (environment, kind, name) {explained}",
              "{{ $labels.kind }}/{{ $labels.name }} is {{ $labels.state }} in {{ $labels.environment }}",
              "The live {{ $labels.kind }} {{ $labels.name }} differs from git ({{ $labels.state }}) and has for "
-             "longer than a sync should take: a hand edit, a failed sync, or an object git no longer declares."),
+             "longer than a sync should take, and the sync controller's status cannot tell why."),
+        Rule("drift_out_of_band", "GitopsKafkaDriftOutOfBand", "drift",
+             f'max by (environment, kind, name) (gitops_kafka_drift_cause{{{env}, cause="out-of-band"}}) == 1',
+             "{{ $labels.kind }}/{{ $labels.name }} was changed outside git in {{ $labels.environment }}",
+             "The sync controller applied the revision git is at, yet the live {{ $labels.kind }} {{ $labels.name }} "
+             "differs: someone changed it by hand (`check` names the manager and time). Sync to revert it, or "
+             "codify it to keep it."),
+        Rule("sync_failing", "GitopsKafkaSyncFailing", "drift",
+             f'count by (environment) (gitops_kafka_drift_cause{{{env}, cause="sync-failing"}} == 1) > 0',
+             "The sync of {{ $labels.environment }} is failing ({{ $value }} objects or topics not applied)",
+             "Argo CD or Flux tried to apply git and failed; `check` shows the controller's message. Git and the "
+             "cluster stay apart until the cause is fixed."),
+        Rule("sync_pending", "GitopsKafkaSyncPending", "drift",
+             f'count by (environment) (gitops_kafka_drift_cause{{{env}, cause="pending-sync"}} == 1) > 0',
+             "{{ $value }} changes in git have waited long for a sync in {{ $labels.environment }}",
+             "Git is ahead of what the sync controller applied, for longer than the grace period: the controller "
+             "is stuck, suspended, or automated sync is off."),
         Rule("check_failing", "GitopsKafkaCheckFailing", "detector",
              f"max by (environment) (gitops_kafka_check_success{{{env}}}) == 0",
              "Drift checks are failing in {{ $labels.environment }}",
@@ -90,7 +110,8 @@ def rules(config: EnvironmentConfig) -> list[Rule]:
              "No Kafka controller is elected in {{ $labels.environment }}",
              "/controller is empty: no partition leader elections or topic changes happen until a broker wins it."),
         Rule("topic_drift", "GitopsKafkaTopicDrift", "kafka",
-             f"max by (environment, topic, kind) (gitops_kafka_topic_drift{{{env}}}) == 1",
+             f"max by (environment, topic, kind) (gitops_kafka_topic_drift{{{env}}}) == 1 unless on (environment, topic) "
+             f'label_replace({explained[:-1]}, kind="Topic"}}, "topic", "$1", "name", "(.*)")',
              "Topic {{ $labels.topic }} differs from git ({{ $labels.kind }}) in {{ $labels.environment }}",
              "The topic's partitions, replication factor or configuration differ from the environment file, the "
              "topic is missing, or it exists without being declared."),

@@ -76,6 +76,32 @@ def namespace_access(config: EnvironmentConfig) -> list[dict[str, Any]]:
     ]
 
 
+def sync_access(config: EnvironmentConfig) -> list[dict[str, Any]]:
+    """The grant to read the environment's own sync object (its status says what was applied), by name only.
+
+    It lives in the sync object's namespace (argocd or flux-system), so it is written to
+    clusters/<env>/ beside the sync object: the overlay's namespace would move it.
+    """
+    if not config.detector.enabled:
+        return []
+    from gitops_kafka.render.gitops import sync_name
+
+    group, resource, namespace = (("kustomize.toolkit.fluxcd.io", "kustomizations", config.gitops.flux.namespace)
+                                  if config.gitops.tool == "flux" else
+                                  ("argoproj.io", "applications", config.gitops.argocd.namespace))
+    name = f"gitops-kafka-{config.namespace}-{NAME}"
+    labels = {**common.labels(config, NAME, COMPONENT), common.ENVIRONMENT_LABEL: config.name}
+    meta = {"name": name, "namespace": namespace, "labels": labels}
+    return [
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": meta,
+         "rules": [{"apiGroups": [group], "resources": [resource], "resourceNames": [sync_name(config)],
+                    "verbs": list(READ)}]},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": meta,
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+         "subjects": [{"kind": "ServiceAccount", "name": base_name(config), "namespace": config.namespace}]},
+    ]
+
+
 def deployment(config: EnvironmentConfig) -> dict[str, Any]:
     detector = config.detector
     args = ["daemon", "--env", config.name, "--repo", config.gitops.repo_url, "--branch", config.gitops.revision,

@@ -14,7 +14,7 @@ from typing import Any
 
 from gitops_kafka.config import EnvironmentConfig
 from gitops_kafka.errors import RenderError
-from gitops_kafka.render import common, components, gitops, object_key, overlay_only, patch
+from gitops_kafka.render import common, components, detector, gitops, object_key, overlay_only, patch
 from gitops_kafka.tree import Tree, dump_yaml
 
 KUSTOMIZATION = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization"}
@@ -95,6 +95,9 @@ def sync_tree(config: EnvironmentConfig) -> Tree:
     tree.share(folder)  # with `flux bootstrap` (flux-system/) and people: only the files written here are ours
     filename, objects = gitops.render(config)
     tree.add(f"{folder}/{filename}", dump_yaml(objects))
+    access = detector.sync_access(config)
+    if access:
+        tree.add(f"{folder}/drift-detector-access.yaml", dump_yaml(access))
     return tree
 
 
