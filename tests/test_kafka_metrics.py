@@ -7,9 +7,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import PROJECT
 from gitops_kafka.config import load_environment
-from gitops_kafka.drift import kafka_metadata as km
-from gitops_kafka.drift.kafka_check import KafkaMonitor, Target
-from gitops_kafka.drift.kafka_metrics import EXTRA_TOPICS_LISTED, metric_families
+from gitops_kafka.kafka import metadata as km
+from gitops_kafka.kafka.check import KafkaMonitor, Target
+from gitops_kafka.kafka.metrics import EXTRA_TOPICS_LISTED, metric_families
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def test_an_unreadable_source_exports_readable_0_and_no_stale_kafka_series():
 
 
 def test_every_sample_carries_the_environment_when_given_and_every_family_is_listed(zookeeper, kafka, kafka_root, prod):
-    from gitops_kafka.drift.kafka_metrics import EXPORTED, PREFIX
+    from gitops_kafka.kafka.metrics import EXPORTED, PREFIX
 
     kafka.cluster_as_declared(prod)
     monitor = KafkaMonitor(prod, Target((zookeeper.members[0].address,), kafka_root), timeout=5)

@@ -15,10 +15,10 @@ from kazoo.client import KazooClient
 from conftest import PROJECT
 from conftest_zookeeper import writer
 from gitops_kafka.config import load_environment
-from gitops_kafka.drift import kafka_metadata as km
-from gitops_kafka.drift.ensemble import check_ensemble
-from gitops_kafka.drift.kafka_check import KafkaMonitor, Target
-from gitops_kafka.drift.kafka_reader import KafkaReader
+from gitops_kafka.kafka import metadata as km
+from gitops_kafka.kafka.ensemble import check_ensemble
+from gitops_kafka.kafka.check import KafkaMonitor, Target
+from gitops_kafka.kafka.reader import KafkaReader
 from gitops_kafka.errors import SourceError
 from kafka_znodes import KafkaZnodes
 from zookeeper_servers import Ensemble, eventually

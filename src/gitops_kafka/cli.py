@@ -68,7 +68,7 @@ def branch_name(text: str) -> str:
 
 def zookeeper_hosts(text: str) -> str:
     """host:port[,host:port...][/chroot], each member well formed."""
-    from gitops_kafka.drift.zookeeper import split_address
+    from gitops_kafka.kafka.zookeeper import split_address
     from gitops_kafka.errors import SourceError
 
     hosts, _, _ = text.partition("/")
@@ -416,7 +416,7 @@ def run_check_kafka(args: argparse.Namespace) -> int:
     import json
 
     from gitops_kafka.config import load_environment
-    from gitops_kafka.drift import kafka_check
+    from gitops_kafka.kafka import check as kafka_check
 
     config = load_environment(args.repo, args.env)
     result, _ = kafka_check.check(config, kafka_check.target(config, args.zookeeper), args.timeout)
@@ -430,7 +430,7 @@ def run_topics_plan(args: argparse.Namespace) -> int:
     import json
 
     from gitops_kafka.config import load_environment
-    from gitops_kafka.drift import kafka_check, kafka_reader, topic_plan
+    from gitops_kafka.kafka import check as kafka_check, plan as topic_plan, reader as kafka_reader
 
     config = load_environment(args.repo, args.env)
     where = kafka_check.target(config, args.zookeeper)

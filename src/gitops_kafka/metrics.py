@@ -106,6 +106,6 @@ def exported_metric_names() -> frozenset[str]:
     Each metrics layer contributes its own list here (this collector's EXPORTED;
     a layer adding families through a report section adds its list too).
     """
-    from gitops_kafka.drift.kafka_metrics import EXPORTED as KAFKA_EXPORTED
+    from gitops_kafka.kafka.metrics import EXPORTED as KAFKA_EXPORTED
 
     return frozenset(f"{PREFIX}_{name}" for name in (*EXPORTED, *KAFKA_EXPORTED))

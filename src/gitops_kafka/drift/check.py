@@ -18,6 +18,7 @@ from gitops_kafka.drift.compare import IgnoreRule, compare_object
 from gitops_kafka.drift.desired import Desired, load_desired
 from gitops_kafka.drift.report import EXTRA, DriftReport, ObjectDrift
 from gitops_kafka.errors import GitopsKafkaError, SourceError
+from gitops_kafka.kube.objects import CLUSTER_SCOPED
 from gitops_kafka.quantity import parse_duration
 from gitops_kafka.render.common import ENVIRONMENT_LABEL, MANAGED_BY, MANAGED_LABEL
 
@@ -26,8 +27,6 @@ EXTRA_KINDS = (("v1", "ConfigMap"), ("v1", "Service"), ("apps/v1", "StatefulSet"
                ("batch/v1", "Job"), ("policy/v1", "PodDisruptionBudget"))
 CREDENTIALS_VARIABLE = "GITOPS_KAFKA_GIT_CREDENTIALS"
 INTERNAL = "internal"  # the source of a failure that is the detector's own (a bug), not an outside system's
-CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
-                  "PersistentVolume", "StorageClass", "PriorityClass"}
 
 
 @dataclass(frozen=True)
@@ -63,7 +62,7 @@ def default_target(env: str, repo: str | None, branch: str | None, cache: Path |
         cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "gitops-kafka" / \
             hashlib.sha256(f"{repo}#{branch}".encode()).hexdigest()[:16]
     # The declared members resolve only inside the cluster; elsewhere Kafka is checked when told where.
-    from gitops_kafka.drift.kafka_check import HOSTS_VARIABLE
+    from gitops_kafka.kafka.check import HOSTS_VARIABLE
 
     kafka = in_cluster or bool(zookeeper) or bool(os.environ.get(HOSTS_VARIABLE))
     if git_credentials is None and os.environ.get(CREDENTIALS_VARIABLE):
@@ -113,7 +112,7 @@ class Checker:
                            interval=parse_duration(desired.config.detector.interval))
 
     def _kafka(self, target: Target, desired: Desired):
-        from gitops_kafka.drift import kafka_check
+        from gitops_kafka.kafka import check as kafka_check
 
         where = kafka_check.target(desired.config, target.zookeeper)
         if self._monitor is None or self._monitor.config != desired.config or self._monitor.target != where:

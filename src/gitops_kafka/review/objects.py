@@ -11,8 +11,6 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from gitops_kafka.quantity import parse_java_size, parse_quantity
 
 NAME_LABEL = "app.kubernetes.io/name"
@@ -22,15 +20,6 @@ TOPICS_NAME, TOPICS_KEY = "kafka-topics", "topics.tsv"  # the topic Job's Config
 ENSURE_TOPIC = re.compile(r"^\s*ensure_topic\s+(?!\()(.+)$", re.MULTILINE)
 
 
-def load(text: str) -> list[dict[str, Any]]:
-    """The objects of a multi-document YAML stream (kustomize's output); libyaml's loader when present."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return [d for d in yaml.load_all(text, Loader=loader) if isinstance(d, dict)]
-
-
-def group(obj: dict) -> str:
-    api_version = obj.get("apiVersion", "")
-    return api_version.split("/")[0] if "/" in api_version else ""
 
 
 def name(obj: dict) -> str:

@@ -22,7 +22,7 @@ import shlex
 from dataclasses import dataclass
 
 from gitops_kafka.config import CONTROL_CHARACTER, KAFKA_PROPERTY, EnvironmentConfig
-from gitops_kafka.drift import kafka_metadata as km
+from gitops_kafka.kafka import metadata as km
 from gitops_kafka.render import kafka as kafka_render
 from gitops_kafka.render.topics import config_argument
 

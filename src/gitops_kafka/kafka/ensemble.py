@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from gitops_kafka.config import EnvironmentConfig
-from gitops_kafka.drift.zookeeper import four_letter_word
+from gitops_kafka.kafka.zookeeper import four_letter_word
 from gitops_kafka.errors import SourceError
 from gitops_kafka.render import zookeeper as zookeeper_render
 

@@ -18,8 +18,8 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from gitops_kafka.drift import kafka_metadata as km
-from gitops_kafka.drift.zookeeper import SOURCE, Session
+from gitops_kafka.kafka import metadata as km
+from gitops_kafka.kafka.zookeeper import SOURCE, Session
 from gitops_kafka.errors import SourceError
 
 TOPICS, CONFIGS, IDS, DELETIONS = "/brokers/topics", "/config/topics", "/brokers/ids", "/admin/delete_topics"

@@ -12,8 +12,8 @@ from functools import partial
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 
-from gitops_kafka.drift.ensemble import MODES, EnsembleHealth
-from gitops_kafka.drift.kafka_metadata import KafkaMetadataReport
+from gitops_kafka.kafka.ensemble import MODES, EnsembleHealth
+from gitops_kafka.kafka.metadata import KafkaMetadataReport
 
 EXTRA_TOPICS_LISTED = 20
 PREFIX = "gitops_kafka"

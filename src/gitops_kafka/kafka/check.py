@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_kafka.config import EnvironmentConfig
-from gitops_kafka.drift import kafka_metadata as km
-from gitops_kafka.drift.ensemble import EnsembleHealth, check_ensemble, declared_members
-from gitops_kafka.drift.kafka_reader import KafkaReader
+from gitops_kafka.kafka import metadata as km
+from gitops_kafka.kafka.ensemble import EnsembleHealth, check_ensemble, declared_members
+from gitops_kafka.kafka.reader import KafkaReader
 from gitops_kafka.errors import SourceError
 
 HOSTS_VARIABLE = "GITOPS_KAFKA_ZOOKEEPER"
@@ -67,7 +67,7 @@ class KafkaCheck:
 
     def metric_families(self, environment: str | None = None):
         """The section protocol of `metrics.ReportCollector`: this check's families, labelled by environment."""
-        from gitops_kafka.drift.kafka_metrics import metric_families
+        from gitops_kafka.kafka.metrics import metric_families
 
         return metric_families(self.ensemble, self.metadata, environment)
 
