@@ -452,7 +452,9 @@ class EnvironmentConfig(Section):
 
     @property
     def zookeeper_connect(self) -> str:
-        return f"{self.cluster_name}-zookeeper:2181{self.kafka.zookeeper_chroot or ''}"
+        from gitops_kafka import topology
+
+        return topology.zookeeper_connect(self)
 
 
 # ---------------------------------------------------------------- YAML with positions

@@ -14,11 +14,11 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from gitops_kafka.config import EnvironmentConfig
-from gitops_kafka.render import kafka as kafka_render
+from gitops_kafka import topology
 
 # Topics Kafka creates and manages itself: never declared in git, never "extra".
 INTERNAL_TOPICS = frozenset({"__consumer_offsets", "__transaction_state"})
-KAFKA_MANAGER_ROOT = "/kafka-manager"
+KAFKA_MANAGER_ROOT = topology.CMAK_ROOT_ZNODE
 # Partitions named in a finding's message; the counts are always complete.
 LISTED_PARTITIONS = 10
 
@@ -319,18 +319,12 @@ def unreadable_report(error: str) -> KafkaMetadataReport:
 
 def kafka_manager_root(config: EnvironmentConfig) -> str:
     """Where CMAK keeps its znodes on the ensemble: under the chroot of its own ZK_HOSTS, not Kafka's."""
-    from gitops_kafka.render import kafka_manager
-
-    hosts = kafka_manager.zookeeper_hosts(config)
-    chroot = hosts[hosts.index("/"):].rstrip("/") if "/" in hosts else ""
-    return f"{chroot}{kafka_manager.ROOT_ZNODE}"
+    return topology.cmak_root(config)
 
 
 def expected_endpoint(config: EnvironmentConfig, broker_id: int) -> str:
     """The listener the generated StatefulSet makes broker `broker_id` advertise."""
-    pod = f"{config.cluster_name}-{broker_id}"  # the StatefulSet is named after the cluster
-    return (f"PLAINTEXT://{pod}.{kafka_render.headless_name(config)}.{config.namespace}.svc."
-            f"{config.cluster_domain}:{kafka_render.PORT}")
+    return topology.broker_endpoint(config, broker_id)
 
 
 def excluded(topic: str, patterns: list[re.Pattern[str]]) -> bool:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from gitops_kafka.config import CONTROL_CHARACTER, KAFKA_PROPERTY, EnvironmentConfig
 from gitops_kafka.kafka import metadata as km
-from gitops_kafka.render import kafka as kafka_render
+from gitops_kafka import topology
 from gitops_kafka.render.topics import config_argument
 
 
@@ -64,7 +64,7 @@ def one_line(text: str) -> str:
 
 
 def plan(snapshot: km.Snapshot, config: EnvironmentConfig, bootstrap: str | None = None) -> list[Step]:
-    bootstrap = bootstrap or kafka_render.bootstrap(config)
+    bootstrap = bootstrap or topology.bootstrap(config)
     topics_cmd = ("kafka-topics", "--bootstrap-server", bootstrap)
     configs_cmd = ("kafka-configs", "--bootstrap-server", bootstrap, "--alter", "--entity-type", "topics")
     steps: list[Step] = []

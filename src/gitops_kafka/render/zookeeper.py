@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from gitops_kafka import topology
 from gitops_kafka.config import EnvironmentConfig
 from gitops_kafka.render import common
 
 NAME = "zookeeper"
 COMPONENT = "coordination"
-CLIENT_PORT, SERVER_PORT, ELECTION_PORT, METRICS_PORT = 2181, 2888, 3888, 7000
+CLIENT_PORT, SERVER_PORT, ELECTION_PORT, METRICS_PORT = topology.ZOOKEEPER_CLIENT_PORT, 2888, 3888, 7000
 FOUR_LETTER_WORDS = "srvr,mntr,ruok,conf,isro"
 DATA_DIR = "/data"
 CONF_DIR = "/conf"
@@ -92,12 +93,7 @@ LOGBACK = """<configuration>
 """
 
 
-def base_name(config: EnvironmentConfig) -> str:
-    return f"{config.cluster_name}-{NAME}"
-
-
-def headless_name(config: EnvironmentConfig) -> str:
-    return f"{base_name(config)}-headless"
+base_name, headless_name = topology.zookeeper_name, topology.zookeeper_headless
 
 
 def render(config: EnvironmentConfig) -> list[dict[str, Any]]:
