@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 import copy
 
-from gitops_kafka.drift.compare import IgnoreRule, compare_object, format_path, parse_path
+from gitops_kafka.drift.compare import IgnoredPath, compare_object, format_path, parse_path
 from gitops_kafka.drift.report import IN_SYNC, MISSING, MODIFIED
 from gitops_kafka.mask import CHANGED, MASK
 from kube import as_applied
@@ -151,9 +151,9 @@ def test_hand_added_field_through_managed_fields_with_attribution():
 def test_ignore_rules_match_json_pointers():
     live = as_applied(STATEFUL_SET)
     live["spec"]["template"]["spec"]["containers"][0]["image"] = "x:1"
-    rules = [IgnoreRule.parse("StatefulSet", "*", "/spec/template/spec/containers/*/image")]
+    rules = [IgnoredPath.parse("StatefulSet", "*", "/spec/template/spec/containers/*/image")]
     assert compare_object(STATEFUL_SET, live, rules) == (IN_SYNC, ())
-    other = [IgnoreRule.parse("Deployment", "*", "/spec/template/spec/containers/*/image")]
+    other = [IgnoredPath.parse("Deployment", "*", "/spec/template/spec/containers/*/image")]
     assert compare_object(STATEFUL_SET, live, other)[0] == MODIFIED
 
 
@@ -168,10 +168,10 @@ def test_paths_round_trip():
 
 def test_ignore_pointers_name_items_by_their_key_values():
     """An ignore rule's JSON pointer names a list item by its key (`kafka`, `9092/TCP`) or as paths print it."""
-    rule = IgnoreRule.parse("StatefulSet", "kafka", "/spec/template/spec/containers/kafka/ports/9092~1TCP")
+    rule = IgnoredPath.parse("StatefulSet", "kafka", "/spec/template/spec/containers/kafka/ports/9092~1TCP")
     path = parse_path("spec.template.spec.containers[name=kafka].ports[containerPort=9092,protocol=TCP].name")
     assert rule.matches("StatefulSet", "kafka", path)
-    assert IgnoreRule.parse("StatefulSet", "kafka", "/spec/template/spec/containers/name=kafka").matches(
+    assert IgnoredPath.parse("StatefulSet", "kafka", "/spec/template/spec/containers/name=kafka").matches(
         "StatefulSet", "kafka", path)
-    assert not IgnoreRule.parse("StatefulSet", "kafka", "/spec/template/spec/containers/zookeeper").matches(
+    assert not IgnoredPath.parse("StatefulSet", "kafka", "/spec/template/spec/containers/zookeeper").matches(
         "StatefulSet", "kafka", path)

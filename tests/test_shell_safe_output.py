@@ -35,9 +35,9 @@ def plan_text(steps) -> str:
     return "\n".join(lines) + "\n"
 
 
-def snapshot(prod, configs: dict, topics: dict | None = None) -> km.Snapshot:
+def snapshot(prod, configs: dict, topics: dict | None = None) -> km.MetadataSnapshot:
     assignments = {t.name: km.Assignment({p: (0, 1) for p in range(t.partitions)}) for t in prod.topics}
-    return km.Snapshot(cluster_id="c", controller=0, brokers={}, topics={**assignments, **(topics or {})},
+    return km.MetadataSnapshot(cluster_id="c", controller=0, brokers={}, topics={**assignments, **(topics or {})},
                        configs=configs, states={})
 
 

@@ -279,10 +279,7 @@ def run_check(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_dict(), indent=2, sort_keys=True, default=str))
     else:
         print(format_text(report), end="")
-    kafka = report.sections.get("kafka")
-    if kafka is not None and not kafka.metadata.readable:
-        return 2  # could not read ZooKeeper: that is an error, not a verdict
-    return 1 if report.has_drift() else 0
+    return report.exit_code()
 
 
 def run_daemon(args: argparse.Namespace) -> int:

@@ -11,10 +11,10 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping, Protocol
 
 from gitops_kafka.drift import health as health_checks
-from gitops_kafka.drift.compare import IgnoreRule, compare_object
+from gitops_kafka.drift.compare import IgnoredPath, compare_object
 from gitops_kafka.drift.desired import Desired, load_desired
 from gitops_kafka.drift.report import EXTRA, DriftReport, ObjectDrift
 from gitops_kafka.errors import GitopsKafkaError, SourceError
@@ -27,6 +27,19 @@ EXTRA_KINDS = (("v1", "ConfigMap"), ("v1", "Service"), ("apps/v1", "StatefulSet"
                ("batch/v1", "Job"), ("policy/v1", "PodDisruptionBudget"))
 CREDENTIALS_VARIABLE = "GITOPS_KAFKA_GIT_CREDENTIALS"
 INTERNAL = "internal"  # the source of a failure that is the detector's own (a bug), not an outside system's
+
+
+class Cluster(Protocol):
+    """What a check needs of a cluster: `drift.live.KubernetesCluster`, or a test's stand-in at the same seam."""
+
+    def get(self, api_version: str, kind: str, name: str, namespace: str | None) -> dict[str, Any] | None:
+        """The object, or None when it does not exist."""
+
+    def list_labelled(self, api_version: str, kind: str, namespace: str | None,
+                      labels: Mapping[str, str]) -> list[dict[str, Any]]:
+        """The objects of a kind carrying all these labels."""
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -78,7 +91,7 @@ class Checker:
     unchanged topic costs nothing; it is rebuilt when the environment file changes.
     """
 
-    def __init__(self, cluster_factory: Callable[[Target], Any] | None = None):
+    def __init__(self, cluster_factory: Callable[[Target], Cluster] | None = None):
         self._cluster_factory = cluster_factory or connect
         self._monitor = None
 
@@ -99,16 +112,14 @@ class Checker:
     def _run(self, target: Target) -> DriftReport:
         started, clock = time.time(), time.perf_counter()
         desired = load_desired(target.source, target.branch, target.env, target.cache, target.git_credentials)
-        sections = {"kafka": self._kafka(target, desired)} if target.kafka else {}
+        kafka = self._kafka(target, desired) if target.kafka else None
         cluster = self._cluster_factory(target)
         try:
             objects = compare_cluster(desired, cluster)
         finally:
-            close = getattr(cluster, "close", None)
-            if close:
-                close()
+            cluster.close()
         return DriftReport(environment=target.env, revision=desired.revision, started=started,
-                           duration=time.perf_counter() - clock, objects=tuple(objects), sections=sections,
+                           duration=time.perf_counter() - clock, objects=tuple(objects), kafka=kafka,
                            interval=parse_duration(desired.config.detector.interval))
 
     def _kafka(self, target: Target, desired: Desired):
@@ -132,7 +143,7 @@ def describe_unexpected(exc: BaseException) -> str:
     return f"unexpected {type(exc).__name__}{': ' + text if text else ''} (a bug: please report it)"
 
 
-def run_check(target: Target, cluster_factory: Callable[[Target], Any] | None = None) -> DriftReport:
+def run_check(target: Target, cluster_factory: Callable[[Target], Cluster] | None = None) -> DriftReport:
     """One check with nothing kept (the `check` command)."""
     checker = Checker(cluster_factory)
     try:
@@ -147,10 +158,10 @@ def connect(target: Target):
     return KubernetesCluster(target.kubeconfig, target.context, target.in_cluster, target.timeout)
 
 
-def compare_cluster(desired: Desired, cluster) -> list[ObjectDrift]:
+def compare_cluster(desired: Desired, cluster: Cluster) -> list[ObjectDrift]:
     """Compare every declared object; one list request per kind, a GET only for what the list lacks."""
     config = desired.config
-    rules = [IgnoreRule.parse(r.kind, r.name, r.pointer) for r in config.detector.ignore]
+    rules = [IgnoredPath.parse(r.kind, r.name, r.pointer) for r in config.detector.ignore]
     listed = list_managed(desired, cluster)
     tracking = tracking_labels(config)
     results, declared = [], set()
@@ -178,7 +189,7 @@ def tracking_labels(config) -> dict[str, str]:
     return {} if config.gitops.tool == "flux" else {"app.kubernetes.io/instance": sync_name(config)}
 
 
-def list_managed(desired: Desired, cluster) -> dict[tuple[str, str], dict[str, dict[str, Any]]]:
+def list_managed(desired: Desired, cluster: Cluster) -> dict[tuple[str, str], dict[str, dict[str, Any]]]:
     """This environment's labelled objects, by (apiVersion, kind) and name: the kinds git declares and EXTRA_KINDS."""
     config = desired.config
     labels = {MANAGED_LABEL: MANAGED_BY, ENVIRONMENT_LABEL: config.name}
@@ -189,7 +200,7 @@ def list_managed(desired: Desired, cluster) -> dict[tuple[str, str], dict[str, d
             for api_version, kind in kinds}
 
 
-def volume_health(cluster, stateful_set: dict[str, Any], namespace: str):
+def volume_health(cluster: Cluster, stateful_set: dict[str, Any], namespace: str):
     """Health of the claims a StatefulSet's pods use (they carry its selector labels)."""
     selector = ((stateful_set.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
     if not selector:

@@ -32,13 +32,13 @@ APPLIER_LABELS = re.compile(r"^(kustomize\.toolkit\.fluxcd\.io/|argocd\.argoproj
 ROUTINE_TEMPLATE_ANNOTATIONS = {"kubectl.kubernetes.io/restartedAt"}
 
 @dataclass(frozen=True)
-class IgnoreRule:
+class IgnoredPath:
     kind: str
     name: str
     pointer: Path
 
     @classmethod
-    def parse(cls, kind: str, name: str, pointer: str) -> "IgnoreRule":
+    def parse(cls, kind: str, name: str, pointer: str) -> "IgnoredPath":
         parts = tuple(p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:])
         return cls(kind, name, parts)
 
@@ -48,7 +48,7 @@ class IgnoreRule:
         return len(path) >= len(self.pointer) and all(segment_matches(p, s) for p, s in zip(self.pointer, path))
 
 
-def compare_object(desired: dict[str, Any], live: dict[str, Any] | None, ignore: Iterable[IgnoreRule] = (),
+def compare_object(desired: dict[str, Any], live: dict[str, Any] | None, ignore: Iterable[IgnoredPath] = (),
                    tracking: Mapping[str, str] | None = None) -> tuple[str, tuple[FieldDrift, ...]]:
     """(state, drifted fields) of one declared object against what the cluster returned.
 

@@ -63,7 +63,7 @@ def one_line(text: str) -> str:
     return CONTROL_CHARACTER.sub(lambda m: json.dumps(m.group())[1:-1], text)
 
 
-def plan(snapshot: km.Snapshot, config: EnvironmentConfig, bootstrap: str | None = None) -> list[Step]:
+def plan(snapshot: km.MetadataSnapshot, config: EnvironmentConfig, bootstrap: str | None = None) -> list[Step]:
     bootstrap = bootstrap or topology.bootstrap(config)
     topics_cmd = ("kafka-topics", "--bootstrap-server", bootstrap)
     configs_cmd = ("kafka-configs", "--bootstrap-server", bootstrap, "--alter", "--entity-type", "topics")
