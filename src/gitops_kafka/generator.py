@@ -1,7 +1,8 @@
 """generate: environment files -> base/, overlays/<env>/, clusters/<env>/ -> one commit.
 
-Pure until the last step: `plan` renders a Tree from configuration alone; only
-`generate` touches the disk (through tree.write_tree) and git (through GitRepo).
+`plan` reads and validates the environment files, then `render_plan` (pure:
+configuration in, a Tree out) renders them; only `generate` writes to the disk
+(through tree.write_tree) and to git (through GitRepo).
 
 Git sees only what the generator owns: base/ and overlays/<env>/ whole, and in
 clusters/<env>/ (shared with `flux bootstrap` and people) only the files it wrote.
@@ -47,7 +48,7 @@ class Result:
 
 
 def plan(root: Path, envs: list[str] | None) -> Plan:
-    """Validate every requested environment (all problems at once) and render their files."""
+    """Read and validate every requested environment file (all problems at once), then render them."""
     names = envs if envs else environment_names(root)
     if not names:
         raise ConfigError([Problem("environments/", None, "", "no environment files found (environments/<env>.yaml)")])
@@ -64,12 +65,17 @@ def plan(root: Path, envs: list[str] | None) -> Plan:
             problems.extend(exc.problems)
     if problems:
         raise ConfigError(problems)
+    return render_plan(list(names), defaults, configs)
+
+
+def render_plan(names: list[str], defaults: EnvironmentConfig, configs: dict[str, EnvironmentConfig]) -> Plan:
+    """Pure: the defaults and each environment's configuration in, every generated file out."""
     tree = base_tree(defaults)
     for name in names:
         tree.merge(overlay_tree(defaults, configs[name]))
         tree.merge(sync_tree(configs[name]))
     add_stamps(tree)
-    return Plan(list(names), tree, configs)
+    return Plan(names, tree, configs)
 
 
 def check(root: Path, envs: list[str] | None) -> Result:
