@@ -16,6 +16,11 @@ KAFKA_PORT = 9092
 CMAK_ROOT_ZNODE = "/kafka-manager"  # where CMAK keeps its znodes, under the chroot of its own ZK_HOSTS
 
 
+def sync_name(config: "EnvironmentConfig") -> str:
+    """The Argo CD Application (or Flux Kustomization) of the environment: Argo CD's tracking label value."""
+    return f"{config.cluster_name}-{config.name}"
+
+
 def zookeeper_name(config: "EnvironmentConfig") -> str:
     """The ZooKeeper StatefulSet and its client Service."""
     return f"{config.cluster_name}-zookeeper"

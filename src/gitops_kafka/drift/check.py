@@ -18,9 +18,8 @@ from gitops_kafka.drift.compare import IgnoredPath, compare_object
 from gitops_kafka.drift.desired import Desired, load_desired
 from gitops_kafka.drift.report import EXTRA, DriftReport, ObjectDrift
 from gitops_kafka.errors import GitopsKafkaError, SourceError
-from gitops_kafka.kube.objects import CLUSTER_SCOPED
+from gitops_kafka.kube.objects import CLUSTER_SCOPED, ENVIRONMENT_LABEL, MANAGED_BY, MANAGED_LABEL
 from gitops_kafka.quantity import parse_duration
-from gitops_kafka.render.common import ENVIRONMENT_LABEL, MANAGED_BY, MANAGED_LABEL
 
 # Kinds searched for labelled objects git no longer declares, besides the kinds it declares.
 EXTRA_KINDS = (("v1", "ConfigMap"), ("v1", "Service"), ("apps/v1", "StatefulSet"), ("apps/v1", "Deployment"),
@@ -184,7 +183,7 @@ def compare_cluster(desired: Desired, cluster: Cluster) -> list[ObjectDrift]:
 def tracking_labels(config) -> dict[str, str]:
     """The label Argo CD's label tracking (its 2.x default) writes on every object: the instance label,
     set to the Application's name. Flux's labels and Argo CD's annotation are dropped by name in compare."""
-    from gitops_kafka.render.gitops import sync_name
+    from gitops_kafka.topology import sync_name
 
     return {} if config.gitops.tool == "flux" else {"app.kubernetes.io/instance": sync_name(config)}
 

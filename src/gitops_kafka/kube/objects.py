@@ -5,6 +5,9 @@ from typing import Any, NamedTuple
 
 import yaml
 
+# The labels the generator writes on every object and the detector selects its objects by.
+MANAGED_LABEL, MANAGED_BY = "app.kubernetes.io/managed-by", "gitops-kafka"
+ENVIRONMENT_LABEL = "gitops-kafka.io/environment"
 # Kinds the generator or the detector meet that belong to no namespace.
 CLUSTER_SCOPED = frozenset({"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
                             "PersistentVolume", "StorageClass", "PriorityClass"})
