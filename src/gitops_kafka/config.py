@@ -47,9 +47,9 @@ HEAP_SHARE_OF_LIMIT = Decimal("0.75")  # of the memory limit: the JVM needs room
 # Kubernetes replicas are int32) and Java short (Kafka's replication factor).
 INT32_MAX, INT16_MAX = 2**31 - 1, 2**15 - 1
 # Bounds on an environment file, checked before any Python object is built from it.
-MAX_FILE_BYTES = 1024 * 1024
+MAX_FILE_BYTES = 4 * 1024 * 1024  # room for 10,000 topics with overrides (tests/test_topics_job.py)
 MAX_NESTING = 32
-MAX_NODES = 100_000  # scalars and collections, counting every alias as the nodes it repeats
+MAX_NODES = 500_000  # scalars and collections, counting every alias as the nodes it repeats
 # Broker properties no environment may set, and why. The generator computes the first
 # group; cp-kafka's configure script exits on the second ("port is deprecated", for
 # KAFKA_PORT, KAFKA_HOST, KAFKA_ADVERTISED_PORT, KAFKA_ADVERTISED_HOST); the third
