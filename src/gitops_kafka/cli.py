@@ -200,6 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
     check_kafka.add_argument("--format", choices=("text", "json"), default="text")
     check_kafka.set_defaults(handler=run_check_kafka)
 
+    add_import_command(commands)
+
     topics = commands.add_parser("topics", help="Kafka topics against git",
                                  description="Kafka's topics against environments/<env>.yaml.")
     topic_commands = topics.add_subparsers(dest="topics_command", required=True, metavar="COMMAND")
@@ -444,6 +446,62 @@ def run_topics_plan(args: argparse.Namespace) -> int:
         if step.command:
             print(step.shell())
     return code
+
+
+# ---------------------------------------------------------------- import (adopting a running cluster)
+
+def add_import_command(commands) -> None:
+    command = commands.add_parser(
+        "import", help="adopt a running, hand-deployed cluster: write environments/<env>.yaml and print the plan",
+        description="Read the running ZooKeeper, Kafka and Kafka Manager objects of a namespace (and Kafka's "
+                    "topics from ZooKeeper), write environments/<env>.yaml reproducing them with the identities "
+                    "the running objects depend on under adopt:, and print the adoption plan: every change the "
+                    "first Argo CD or Flux sync makes, by severity. Nothing is written when a step is CRITICAL.")
+    command.add_argument("--env", required=True, metavar="ENV", help="environment to write")
+    command.add_argument("--namespace", required=True, type=namespace_name, metavar="NAME",
+                         help="the namespace the cluster runs in")
+    command.add_argument("--repo", type=Path, default=Path.cwd(), metavar="PATH",
+                         help="the GitOps repository (default: the current directory)")
+    command.add_argument("--kubeconfig", default=None, metavar="PATH", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    command.add_argument("--context", default=None, metavar="NAME", help="kubeconfig context (default: the current one)")
+    command.add_argument("--zookeeper", type=zookeeper_hosts, default=None, metavar="HOST:PORT[/CHROOT]",
+                         help="where this machine reaches ZooKeeper, to import the topics (default chroot: "
+                              "the brokers' zookeeper.connect)")
+    command.add_argument("--timeout", type=seconds, default=10.0, metavar="SECONDS", help="per request (default %(default)s)")
+    command.add_argument("--no-write", action="store_true", help="print the plan only")
+    command.add_argument("--force", action="store_true", help="replace an existing environment file")
+    command.add_argument("--format", choices=("text", "json"), default="text")
+    command.set_defaults(handler=run_import, error_exit_code=2)
+
+
+def namespace_name(text: str) -> str:
+    from gitops_kafka.config import DNS1123_LABEL
+
+    if not DNS1123_LABEL.match(text) or len(text) > 63:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a namespace name (a DNS-1123 label)")
+    return text
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """Exit 0: safe (written unless --no-write); 1: the plan has CRITICAL steps (nothing written); 2: error."""
+    import json
+
+    from gitops_kafka.adopt import plan as planning
+    from gitops_kafka.adopt.importer import run_import as adopt
+
+    outcome = adopt(args.repo, args.env, args.kubeconfig, args.context, args.namespace, args.zookeeper,
+                    args.timeout, write=not args.no_write, force=args.force)
+    if args.format == "json":
+        written = f"environments/{args.env}.yaml" if outcome.written else None
+        print(json.dumps({**outcome.plan.to_dict(), "written": written},
+                         indent=2, default=str))
+    else:
+        print(planning.format_text(outcome.plan), end="")
+        if outcome.written:
+            print(f"\nwrote environments/{args.env}.yaml: review it, then `gitops-kafka generate --env {args.env}`")
+        elif outcome.plan.critical:
+            print(f"\nnot written: environments/{args.env}.yaml would make the first sync fail or lose data")
+    return 1 if outcome.plan.critical else 0
 
 
 def main(argv: list[str] | None = None) -> int:

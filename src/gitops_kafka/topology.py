@@ -22,12 +22,20 @@ def sync_name(config: "EnvironmentConfig") -> str:
 
 
 def zookeeper_name(config: "EnvironmentConfig") -> str:
-    """The ZooKeeper StatefulSet and its client Service."""
-    return f"{config.cluster_name}-zookeeper"
+    """The ZooKeeper StatefulSet (an adopted one keeps its name)."""
+    kept = config.adopt.zookeeper
+    return kept.name if kept else f"{config.cluster_name}-zookeeper"
+
+
+def zookeeper_service(config: "EnvironmentConfig") -> str:
+    """The client Service: what Kafka's zookeeper.connect and CMAK's ZK_HOSTS name."""
+    kept = config.adopt.zookeeper
+    return kept.service if kept else zookeeper_name(config)
 
 
 def zookeeper_headless(config: "EnvironmentConfig") -> str:
-    return f"{zookeeper_name(config)}-headless"
+    kept = config.adopt.zookeeper
+    return kept.headless_service if kept else f"{zookeeper_name(config)}-headless"
 
 
 def zookeeper_members(config: "EnvironmentConfig") -> list[str]:
@@ -39,12 +47,14 @@ def zookeeper_members(config: "EnvironmentConfig") -> list[str]:
 
 def zookeeper_connect(config: "EnvironmentConfig") -> str:
     """Kafka's `zookeeper.connect`: the client Service, under Kafka's chroot when it has one."""
-    return f"{zookeeper_name(config)}:{ZOOKEEPER_CLIENT_PORT}{config.kafka.zookeeper_chroot or ''}"
+    return f"{zookeeper_service(config)}:{ZOOKEEPER_CLIENT_PORT}{config.kafka.zookeeper_chroot or ''}"
 
 
 def cmak_zookeeper_hosts(config: "EnvironmentConfig") -> str:
-    """CMAK's own ZK_HOSTS: the ensemble's root, never Kafka's chroot (CMAK's znodes live at CMAK_ROOT_ZNODE)."""
-    return f"{zookeeper_name(config)}:{ZOOKEEPER_CLIENT_PORT}"
+    """CMAK's own ZK_HOSTS: the ensemble's root (or an adopted CMAK's own chroot), never Kafka's chroot."""
+    kept = config.adopt.kafka_manager
+    chroot = kept.zookeeper_root if kept and kept.zookeeper_root else ""
+    return f"{zookeeper_service(config)}:{ZOOKEEPER_CLIENT_PORT}{chroot}"
 
 
 def cmak_root(config: "EnvironmentConfig") -> str:
@@ -54,13 +64,21 @@ def cmak_root(config: "EnvironmentConfig") -> str:
     return f"{chroot}{CMAK_ROOT_ZNODE}"
 
 
+def kafka_stateful_set(config: "EnvironmentConfig") -> str:
+    """The brokers' StatefulSet: named after the cluster (an adopted one keeps its name)."""
+    kept = config.adopt.kafka
+    return kept.name if kept else config.cluster_name
+
+
 def kafka_service(config: "EnvironmentConfig") -> str:
-    """The brokers' client Service (and StatefulSet): named after the cluster."""
-    return config.cluster_name
+    """The brokers' client Service."""
+    kept = config.adopt.kafka
+    return kept.service if kept else config.cluster_name
 
 
 def kafka_headless(config: "EnvironmentConfig") -> str:
-    return f"{config.cluster_name}-headless"
+    kept = config.adopt.kafka
+    return kept.headless_service if kept else f"{config.cluster_name}-headless"
 
 
 def bootstrap(config: "EnvironmentConfig") -> str:
@@ -69,5 +87,5 @@ def bootstrap(config: "EnvironmentConfig") -> str:
 
 def broker_endpoint(config: "EnvironmentConfig", broker_id: int) -> str:
     """The listener the generated StatefulSet makes broker `broker_id` (its pod ordinal) advertise."""
-    pod = f"{kafka_service(config)}-{broker_id}"
+    pod = f"{kafka_stateful_set(config)}-{broker_id}"
     return f"PLAINTEXT://{pod}.{kafka_headless(config)}.{config.namespace}.svc.{config.cluster_domain}:{KAFKA_PORT}"

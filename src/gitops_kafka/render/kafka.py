@@ -45,6 +45,7 @@ def startup_failures(storage_size: str) -> int:
     return math.ceil((STARTUP_BASE_SECONDS + STARTUP_SECONDS_PER_GIB * gib) / STARTUP_PERIOD)
 
 
+stateful_set_name = topology.kafka_stateful_set
 service_name, headless_name, bootstrap = topology.kafka_service, topology.kafka_headless, topology.bootstrap
 
 
@@ -60,7 +61,7 @@ def broker_properties(config: EnvironmentConfig) -> dict[str, str]:
 
 def render(config: EnvironmentConfig) -> list[dict[str, Any]]:
     return [
-        common.pdb(config, config.cluster_name, NAME, COMPONENT),
+        common.pdb(config, stateful_set_name(config), NAME, COMPONENT),
         common.service(config, service_name(config), NAME, COMPONENT,
                        [{"name": "kafka", "port": PORT, "targetPort": "kafka"}]),
         common.service(config, headless_name(config), NAME, COMPONENT,
@@ -96,16 +97,16 @@ def stateful_set(config: EnvironmentConfig) -> dict[str, Any]:
         "livenessProbe": common.tcp_probe("kafka", period=15, failures=4),
         "readinessProbe": common.tcp_probe("kafka", period=10, failures=3),
         "securityContext": common.container_security_context(),
-        "volumeMounts": [{"name": "data", "mountPath": DATA_DIR}],
+        "volumeMounts": [{"name": common.claim_name(config, NAME), "mountPath": DATA_DIR}],
     }
     return {
         "apiVersion": "apps/v1",
         "kind": "StatefulSet",
-        "metadata": common.metadata(config.cluster_name, common.labels(config, NAME, COMPONENT)),
+        "metadata": common.metadata(stateful_set_name(config), common.labels(config, NAME, COMPONENT)),
         "spec": {
             "serviceName": headless_name(config),
             "replicas": kafka.replicas,
-            "podManagementPolicy": "Parallel",
+            "podManagementPolicy": common.pod_management(config, NAME),
             "updateStrategy": {"type": kafka.update_strategy},
             "selector": {"matchLabels": selector},
             "template": {
@@ -119,6 +120,6 @@ def stateful_set(config: EnvironmentConfig) -> dict[str, Any]:
                     "containers": [container],
                 },
             },
-            "volumeClaimTemplates": [common.volume_claim("data", kafka.storage.storage_class, kafka.storage.size)],
+            "volumeClaimTemplates": [common.volume_claim(common.claim_name(config, NAME), kafka.storage.storage_class, kafka.storage.size)],
         },
     }

@@ -93,7 +93,7 @@ LOGBACK = """<configuration>
 """
 
 
-base_name, headless_name = topology.zookeeper_name, topology.zookeeper_headless
+base_name, service_name, headless_name = topology.zookeeper_name, topology.zookeeper_service, topology.zookeeper_headless
 
 
 def render(config: EnvironmentConfig) -> list[dict[str, Any]]:
@@ -101,7 +101,7 @@ def render(config: EnvironmentConfig) -> list[dict[str, Any]]:
     return [
         common.pdb(config, base_name(config), NAME, COMPONENT),
         scripts,
-        common.service(config, base_name(config), NAME, COMPONENT,
+        common.service(config, service_name(config), NAME, COMPONENT,
                        [{"name": "client", "port": CLIENT_PORT, "targetPort": "client"}]),
         common.service(config, headless_name(config), NAME, COMPONENT, [
             {"name": "client", "port": CLIENT_PORT, "targetPort": "client"},
@@ -179,7 +179,7 @@ def stateful_set(config: EnvironmentConfig, scripts_hash: str) -> dict[str, Any]
         "readinessProbe": common.exec_probe(["bash", f"{SCRIPTS_DIR}/ready"], period=10, failures=3),
         "securityContext": common.container_security_context(read_only_root=True),
         "volumeMounts": [
-            {"name": "data", "mountPath": DATA_DIR},
+            {"name": common.claim_name(config, NAME), "mountPath": DATA_DIR},
             {"name": "conf", "mountPath": CONF_DIR},
             {"name": "logs", "mountPath": "/logs"},
             {"name": "tmp", "mountPath": "/tmp"},
@@ -193,7 +193,7 @@ def stateful_set(config: EnvironmentConfig, scripts_hash: str) -> dict[str, Any]
         "spec": {
             "serviceName": headless_name(config),
             "replicas": zk.replicas,
-            "podManagementPolicy": "Parallel",
+            "podManagementPolicy": common.pod_management(config, NAME),
             "updateStrategy": {"type": "RollingUpdate"},
             "selector": {"matchLabels": selector},
             "template": {
@@ -215,6 +215,6 @@ def stateful_set(config: EnvironmentConfig, scripts_hash: str) -> dict[str, Any]
                     ],
                 },
             },
-            "volumeClaimTemplates": [common.volume_claim("data", zk.storage.storage_class, zk.storage.size)],
+            "volumeClaimTemplates": [common.volume_claim(common.claim_name(config, NAME), zk.storage.storage_class, zk.storage.size)],
         },
     }
