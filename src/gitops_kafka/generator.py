@@ -31,7 +31,7 @@ ITEM_KEY_FIELD = re.compile(r"\[(?:[A-Za-z.]+=[^,\]]*,)*([A-Za-z.]+)=[^\]]*\]\.\
 
 
 @dataclass
-class Plan:
+class GenerationPlan:
     envs: list[str]
     tree: Tree
     configs: dict[str, EnvironmentConfig] = field(default_factory=dict)
@@ -47,7 +47,7 @@ class Result:
     other_versions: dict[str, str] = field(default_factory=dict)  # directory -> the version its stamp names
 
 
-def plan(root: Path, envs: list[str] | None) -> Plan:
+def plan(root: Path, envs: list[str] | None) -> GenerationPlan:
     """Read and validate every requested environment file (all problems at once), then render them."""
     names = envs if envs else environment_names(root)
     if not names:
@@ -68,14 +68,14 @@ def plan(root: Path, envs: list[str] | None) -> Plan:
     return render_plan(list(names), defaults, configs)
 
 
-def render_plan(names: list[str], defaults: EnvironmentConfig, configs: dict[str, EnvironmentConfig]) -> Plan:
+def render_plan(names: list[str], defaults: EnvironmentConfig, configs: dict[str, EnvironmentConfig]) -> GenerationPlan:
     """Pure: the defaults and each environment's configuration in, every generated file out."""
     tree = base_tree(defaults)
     for name in names:
         tree.merge(overlay_tree(defaults, configs[name]))
         tree.merge(sync_tree(configs[name]))
     add_stamps(tree)
-    return Plan(names, tree, configs)
+    return GenerationPlan(names, tree, configs)
 
 
 def check(root: Path, envs: list[str] | None) -> Result:
