@@ -69,6 +69,14 @@ EXPECTED = {
         Expect(2, one_line_error=True),
     "gitops-kafka codify --env prod --zookeeper zk-0:2181/kafka --only Topic/vehicle-events":
         Expect(2, one_line_error=True),
+    # "Adopting a running cluster": no cluster here, so import cannot read one and says so in one
+    # line; the second import also refuses to overwrite the shipped environments/prod.yaml.
+    "gitops-kafka import --env prod --namespace kafka --context eks-prod --zookeeper localhost:2181 --no-write":
+        Expect(2, one_line_error=True),
+    "gitops-kafka import --env prod --namespace kafka --context eks-prod --zookeeper localhost:2181":
+        Expect(2, one_line_error=True),
+    "gitops-kafka diff --env prod --base HEAD~1": Expect(1),  # the commit before changed prod's rendered objects
+    "gitops-kafka check --env prod --context eks-prod": Expect(2, one_line_error=True),
     # "Use it in your own GitOps repository": run in a new, empty repository, as the block says
     "gitops-kafka init --tool argocd --env staging --env prod --repo-url https://github.com/acme/kafka-gitops.git":
         Expect(0),

@@ -33,8 +33,8 @@ sys.path.insert(0, str(PROJECT / "tests"))
 from kazoo.client import KazooClient  # noqa: E402
 
 from gitops_kafka.config import load_environment  # noqa: E402
-from gitops_kafka.drift import kafka_metadata as km  # noqa: E402
-from gitops_kafka.drift.kafka_reader import KafkaReader  # noqa: E402
+from gitops_kafka.kafka import metadata as km  # noqa: E402
+from gitops_kafka.kafka.reader import KafkaReader  # noqa: E402
 from kafka_znodes import KafkaZnodes  # noqa: E402
 from zookeeper_servers import Ensemble  # noqa: E402
 

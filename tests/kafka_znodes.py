@@ -12,7 +12,7 @@ import json
 from kazoo.client import KazooClient
 
 from gitops_kafka.config import EnvironmentConfig
-from gitops_kafka.drift.kafka_metadata import KAFKA_MANAGER_ROOT as MANAGER_ROOT, expected_endpoint
+from gitops_kafka.kafka.metadata import KAFKA_MANAGER_ROOT as MANAGER_ROOT, expected_endpoint
 
 
 def dumps(value) -> bytes:

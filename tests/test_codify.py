@@ -68,7 +68,7 @@ def test_codify_writes_live_values_keeps_the_file_and_check_is_then_in_sync(work
     before = (work / PROD).read_text()
     result = run_codify(work, api, tmp_path, "--branch", "keep-incident-scale")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "codified  StatefulSet/kafka: spec.template.spec.containers[kafka].env[KAFKA_HEAP_OPTS].value -> " \
+    assert "codified  StatefulSet/kafka: spec.template.spec.containers[name=kafka].env[name=KAFKA_HEAP_OPTS].value -> " \
            "kafka.heap = '2g'" in result.stdout
     assert "committed " in result.stdout and " on keep-incident-scale" in result.stdout
     # the rendered diff for the pull request
@@ -107,7 +107,7 @@ def test_drift_the_model_cannot_express_is_listed_not_dropped(work, api, desired
     result = run_codify(work, api, tmp_path, "--branch", "codify-replicas")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "codified  StatefulSet/kafka: spec.replicas -> kafka.replicas = 4" in result.stdout
-    assert ("not codified  StatefulSet/kafka: spec.template.spec.containers[kafka].env[KAFKA_LOG4J_ROOT_LOGLEVEL]: "
+    assert ("not codified  StatefulSet/kafka: spec.template.spec.containers[name=kafka].env[name=KAFKA_LOG4J_ROOT_LOGLEVEL]: "
             "the environment model has no field for it") in result.stdout
     assert load_environment(work, "prod").kafka.replicas == 4
 
@@ -123,7 +123,7 @@ def test_only_limits_codify_to_one_object(work, api, desired, tmp_path):
     git(work, "checkout", "--quiet", "main")
     result = run_codify(work, api, tmp_path, "--only", "StatefulSet/kafka", "--branch", "brokers")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "codified  StatefulSet/kafka: spec.template.spec.containers[kafka].image -> kafka.image = " \
+    assert "codified  StatefulSet/kafka: spec.template.spec.containers[name=kafka].image -> kafka.image = " \
            "'confluentinc/cp-kafka:7.9.6'" in result.stdout
     config = load_environment(work, "prod")
     assert config.kafka.image == "confluentinc/cp-kafka:7.9.6" and config.zookeeper.replicas == 3
@@ -169,7 +169,7 @@ def test_pending_and_failing_syncs_are_never_codified():
     objects = tuple(ObjectDrift("apps/v1", "StatefulSet", name, "kafka-prod", MODIFIED, (scaled,), cause=cause)
                     for name, cause in (("kafka", "pending-sync"), ("kafka-zookeeper", "sync-failing")))
     behind = SyncStatus("argocd", "kafka-prod", applied="b" * 40)
-    report = DriftReport("prod", "a" * 40, 0.0, 0.0, objects=objects, sections={"sync": SyncSection(behind)})
+    report = DriftReport("prod", "a" * 40, 0.0, 0.0, objects=objects, sync=SyncSection(behind))
     edits, leftovers = codify.plan(report, None, config)
     assert edits == [] and [(l.subject, l.what) for l in leftovers] == [
         ("StatefulSet/kafka", "pending-sync"), ("StatefulSet/kafka-zookeeper", "sync-failing")]

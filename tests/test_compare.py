@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 import copy
 
-from gitops_kafka.drift.compare import IgnoreRule, compare_object, format_path, parse_path
+from gitops_kafka.drift.compare import IgnoredPath, compare_object, format_path, parse_path
 from gitops_kafka.drift.report import IN_SYNC, MISSING, MODIFIED
 from gitops_kafka.mask import CHANGED, MASK
 from kube import as_applied
@@ -57,7 +57,7 @@ def test_quantities_in_another_spelling_are_equal():
     resources["limits"]["cpu"] = "600m"
     state, fields = check(STATEFUL_SET, live)
     assert state == MODIFIED and [(f.path, f.desired, f.live) for f in fields] == [
-        ("spec.template.spec.containers[kafka].resources.limits.cpu", 0.5, "600m")]
+        ("spec.template.spec.containers[name=kafka].resources.limits.cpu", 0.5, "600m")]
 
 
 def test_empty_and_missing_are_the_same():
@@ -133,7 +133,7 @@ def test_missing_object_and_deleted_field():
     live = as_applied(STATEFUL_SET)
     del live["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]
     state, fields = check(STATEFUL_SET, live)
-    assert [(f.path, f.live) for f in fields] == [("spec.template.spec.containers[kafka].readinessProbe", None)]
+    assert [(f.path, f.live) for f in fields] == [("spec.template.spec.containers[name=kafka].readinessProbe", None)]
 
 
 def test_hand_added_field_through_managed_fields_with_attribution():
@@ -151,9 +151,9 @@ def test_hand_added_field_through_managed_fields_with_attribution():
 def test_ignore_rules_match_json_pointers():
     live = as_applied(STATEFUL_SET)
     live["spec"]["template"]["spec"]["containers"][0]["image"] = "x:1"
-    rules = [IgnoreRule.parse("StatefulSet", "*", "/spec/template/spec/containers/*/image")]
+    rules = [IgnoredPath.parse("StatefulSet", "*", "/spec/template/spec/containers/*/image")]
     assert compare_object(STATEFUL_SET, live, rules) == (IN_SYNC, ())
-    other = [IgnoreRule.parse("Deployment", "*", "/spec/template/spec/containers/*/image")]
+    other = [IgnoredPath.parse("Deployment", "*", "/spec/template/spec/containers/*/image")]
     assert compare_object(STATEFUL_SET, live, other)[0] == MODIFIED
 
 
@@ -161,6 +161,17 @@ def test_paths_round_trip():
     path = ("metadata", "labels", "app.kubernetes.io/name")
     assert format_path(path) == "metadata.labels['app.kubernetes.io/name']"
     assert parse_path(format_path(path)) == path
-    keyed = ("spec", "template", "spec", "containers", "kafka", "ports", "9092/TCP")
-    assert format_path(keyed) == "spec.template.spec.containers[kafka].ports[9092/TCP]"
+    keyed = ("spec", "template", "spec", "containers", "name=kafka", "ports", "containerPort=9092,protocol=TCP")
+    assert format_path(keyed) == "spec.template.spec.containers[name=kafka].ports[containerPort=9092,protocol=TCP]"
     assert parse_path(format_path(keyed)) == keyed
+
+
+def test_ignore_pointers_name_items_by_their_key_values():
+    """An ignore rule's JSON pointer names a list item by its key (`kafka`, `9092/TCP`) or as paths print it."""
+    rule = IgnoredPath.parse("StatefulSet", "kafka", "/spec/template/spec/containers/kafka/ports/9092~1TCP")
+    path = parse_path("spec.template.spec.containers[name=kafka].ports[containerPort=9092,protocol=TCP].name")
+    assert rule.matches("StatefulSet", "kafka", path)
+    assert IgnoredPath.parse("StatefulSet", "kafka", "/spec/template/spec/containers/name=kafka").matches(
+        "StatefulSet", "kafka", path)
+    assert not IgnoredPath.parse("StatefulSet", "kafka", "/spec/template/spec/containers/zookeeper").matches(
+        "StatefulSet", "kafka", path)

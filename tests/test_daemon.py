@@ -264,3 +264,34 @@ def test_an_unexpected_error_inside_the_check_is_counted_as_internal(daemon, mon
     assert report.errors[0].message.startswith("unexpected TypeError: 'NoneType' object is not subscriptable")
     monkeypatch.undo()
     assert not daemon.run_once().stale and daemon.state.errors == {"internal": 1}
+
+
+def test_each_check_publishes_a_new_immutable_state(tmp_path):
+    """Readers take no lock: what one of them holds never changes under it; the next check replaces it whole."""
+    import dataclasses
+
+    from gitops_kafka.drift.report import DriftReport
+    from gitops_kafka.errors import SourceError
+
+    target = Target("prod", str(tmp_path), "main", tmp_path / "cache")
+    answers = iter([DriftReport("prod", "abc", 1.0, 0.1), SourceError("git", "git: cannot fetch")])
+
+    def check(_):
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    daemon = Daemon(target, interval=3600, check=check)
+    before = daemon.state
+    daemon.run_once()
+    first = daemon.state
+    assert first is not before and (before.checks, before.report) == (0, None)
+    daemon.run_once()
+    assert (first.checks, first.last_ok, dict(first.errors), first.report.stale) == (1, True, {}, False)
+    assert (daemon.state.checks, daemon.state.last_ok, dict(daemon.state.errors)) == (2, False, {"git": 1})
+    assert [e.source for e in daemon.state.report.errors] == ["git"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        daemon.state.checks = 0
+    with pytest.raises(TypeError):
+        daemon.state.errors["git"] = 0

@@ -49,7 +49,7 @@ def test_image_edited(api, target, desired):
     drift = only(run_check(target), "StatefulSet", "kafka")
     assert drift.state == MODIFIED
     [field] = drift.fields
-    assert field.path == "spec.template.spec.containers[kafka].image"
+    assert field.path == "spec.template.spec.containers[name=kafka].image"
     assert (field.desired, field.live) == ("confluentinc/cp-kafka:7.9.5", "confluentinc/cp-kafka:7.9.6")
     assert (field.manager, field.time) == ("kubectl-edit", "2026-11-24T10:15:00Z")
 
@@ -82,7 +82,7 @@ def test_env_var_added(api, target, desired):
             ".": {}, "f:name": {}, "f:value": {}}}}}}}}})
     drift = only(run_check(target), "StatefulSet", "kafka")
     [field] = drift.fields
-    assert field.path == "spec.template.spec.containers[kafka].env[KAFKA_LOG4J_ROOT_LOGLEVEL]"
+    assert field.path == "spec.template.spec.containers[name=kafka].env[name=KAFKA_LOG4J_ROOT_LOGLEVEL]"
     assert field.desired is None and field.live == {"name": "KAFKA_LOG4J_ROOT_LOGLEVEL", "value": "DEBUG"}
     assert field.manager == "kubectl-set"
 

@@ -83,6 +83,6 @@ def test_a_check_of_every_environment_passes_under_its_own_generated_rbac(gitops
     finally:
         api.close()
     assert api.proxy.forbidden == []
-    assert report.sections["sync"].status.error.endswith("not found")  # read, allowed, and not seeded here
+    assert report.sync.status.error.endswith("not found")  # read, allowed, and not seeded here
     assert {o.kind for o in report.objects} >= {"Namespace", "ClusterRole", "ClusterRoleBinding"}
     assert all(o.state == IN_SYNC for o in report.objects), [(o.ref, o.state) for o in report.objects]

@@ -114,7 +114,7 @@ def scale(api, desired, manager, when="2026-11-24T10:15:00Z", name="kafka"):
 
 
 def causes(report):
-    return {(k, n): c for k, n, c in report.sections["sync"].causes}
+    return {(k, n): c for k, n, c in report.sync.causes}
 
 
 def test_hand_edit_after_a_sync_of_the_tracked_revision_is_out_of_band(argocd, desired, gitops_repo, tmp_path):
@@ -130,7 +130,7 @@ def test_hand_edit_after_a_sync_of_the_tracked_revision_is_out_of_band(argocd, d
     assert [o["cause"] for o in document["objects"] if o["state"] != "in_sync"] == ["out-of-band"]
     assert document["sync"]["status"]["applied"] == head
     assert "out-of-band" in format_text(report) and "kubectl-scale" in format_text(report)
-    [family] = [f for f in report.sections["sync"].metric_families("prod") if f.name == "gitops_kafka_drift_cause"]
+    [family] = [f for f in report.sync.metric_families("prod") if f.name == "gitops_kafka_drift_cause"]
     assert [s.labels for s in family.samples] == [
         {"environment": "prod", "kind": "StatefulSet", "name": "kafka", "cause": "out-of-band"}]
 
@@ -166,7 +166,7 @@ def test_without_the_sync_object_the_cause_is_unknown(api, desired, gitops_repo,
     scale(api, desired, "kubectl-scale")
     report = check(api, gitops_repo, tmp_path)
     assert report.ok and [o.cause for o in report.drifted()] == ["unknown"]
-    status = report.sections["sync"].status
+    status = report.sync.status
     assert not status.readable and "forbidden" in status.error
 
 
@@ -228,7 +228,7 @@ def test_revisions_as_each_tool_writes_them():
 
 
 def test_topics_get_causes_too():
-    from gitops_kafka.drift.kafka_metadata import KafkaMetadataReport, TopicStatus
+    from gitops_kafka.kafka.metadata import KafkaMetadataReport, TopicStatus
 
     class Kafka:
         metadata = KafkaMetadataReport(readable=True, topics=(TopicStatus("a", "drift", ("partitions",)),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from conftest import PROJECT
 from gitops_kafka.config import load_environment
-from gitops_kafka.drift.ensemble import check_ensemble, declared_members, parse_srvr, probe
+from gitops_kafka.kafka.ensemble import check_ensemble, declared_members, parse_srvr, probe
 from zookeeper_servers import Ensemble, free_port
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from conftest import PROJECT
 from gitops_kafka.config import load_environment
-from gitops_kafka.drift import kafka_metadata as km
-from gitops_kafka.drift.kafka_reader import KafkaReader
+from gitops_kafka.kafka import metadata as km
+from gitops_kafka.kafka.reader import KafkaReader
 from zookeeper_servers import eventually
 
 
@@ -156,7 +156,7 @@ def test_a_malformed_topic_config_makes_the_topic_unreadable_not_drift(kafka, re
 
 def test_kafka_under_a_chroot_and_cmak_where_its_deployment_puts_it(zookeeper, kafka, kafka_root, prod):
     """`kafka.zookeeper_chroot` set: Kafka's znodes under it, CMAK's at the root its own ZK_HOSTS names."""
-    from gitops_kafka.drift.kafka_check import KafkaMonitor, target
+    from gitops_kafka.kafka.check import KafkaMonitor, target
     from gitops_kafka.render.kafka_manager import deployment
 
     chrooted = prod.model_copy(update={"kafka": prod.kafka.model_copy(update={"zookeeper_chroot": kafka_root})})

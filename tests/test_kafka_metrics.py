@@ -7,9 +7,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import PROJECT
 from gitops_kafka.config import load_environment
-from gitops_kafka.drift import kafka_metadata as km
-from gitops_kafka.drift.kafka_check import KafkaMonitor, Target
-from gitops_kafka.drift.kafka_metrics import EXTRA_TOPICS_LISTED, metric_families
+from gitops_kafka.kafka import metadata as km
+from gitops_kafka.kafka.check import KafkaMonitor, ZooKeeperAddress
+from gitops_kafka.kafka.metrics import EXTRA_TOPICS_LISTED, metric_families
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def test_metrics_of_a_drifted_cluster(zookeeper, kafka, kafka_root, prod):
     kafka.state("vehicle-events", 2, 2, [2])
     for i in range(EXTRA_TOPICS_LISTED + 10):
         kafka.topic(f"extra-{i:03d}", {0: [0, 1]}, states=False)
-    monitor = KafkaMonitor(prod, Target((zookeeper.members[0].address,), kafka_root), timeout=5)
+    monitor = KafkaMonitor(prod, ZooKeeperAddress((zookeeper.members[0].address,), kafka_root), timeout=5)
     try:
         result = monitor.cycle()
     finally:
@@ -73,10 +73,10 @@ def test_an_unreadable_source_exports_readable_0_and_no_stale_kafka_series():
 
 
 def test_every_sample_carries_the_environment_when_given_and_every_family_is_listed(zookeeper, kafka, kafka_root, prod):
-    from gitops_kafka.drift.kafka_metrics import EXPORTED, PREFIX
+    from gitops_kafka.kafka.metrics import EXPORTED, PREFIX
 
     kafka.cluster_as_declared(prod)
-    monitor = KafkaMonitor(prod, Target((zookeeper.members[0].address,), kafka_root), timeout=5)
+    monitor = KafkaMonitor(prod, ZooKeeperAddress((zookeeper.members[0].address,), kafka_root), timeout=5)
     try:
         result = monitor.cycle()
     finally:
@@ -89,12 +89,12 @@ def test_every_sample_carries_the_environment_when_given_and_every_family_is_lis
 
 
 def test_a_kafka_check_is_a_report_section_the_daemon_collector_exports(zookeeper, kafka, kafka_root, prod):
-    """metrics.ReportCollector yields `section.metric_families(env)` for each DriftReport section."""
+    """metrics.ReportCollector yields `report.kafka.metric_families(env)` for a DriftReport with a Kafka check."""
     from gitops_kafka import metrics
 
     kafka.cluster_as_declared(prod)
     kafka.state("vehicle-events", 0, -1, [])
-    monitor = KafkaMonitor(prod, Target((zookeeper.members[0].address,), kafka_root), timeout=5)
+    monitor = KafkaMonitor(prod, ZooKeeperAddress((zookeeper.members[0].address,), kafka_root), timeout=5)
     try:
         section = monitor.cycle()
     finally:

@@ -15,10 +15,10 @@ from kazoo.client import KazooClient
 from conftest import PROJECT
 from conftest_zookeeper import writer
 from gitops_kafka.config import load_environment
-from gitops_kafka.drift import kafka_metadata as km
-from gitops_kafka.drift.ensemble import check_ensemble
-from gitops_kafka.drift.kafka_check import KafkaMonitor, Target
-from gitops_kafka.drift.kafka_reader import KafkaReader
+from gitops_kafka.kafka import metadata as km
+from gitops_kafka.kafka.ensemble import check_ensemble
+from gitops_kafka.kafka.check import KafkaMonitor, ZooKeeperAddress
+from gitops_kafka.kafka.reader import KafkaReader
 from gitops_kafka.errors import SourceError
 from kafka_znodes import KafkaZnodes
 from zookeeper_servers import Ensemble, eventually
@@ -101,7 +101,7 @@ def test_a_changed_topic_is_re_read_alone(zookeeper, kafka, kafka_root, prod):
 
 def test_zookeeper_down_at_start_up_then_recovering(tmp_path, prod):
     server = Ensemble(tmp_path / "late", size=1)  # configured, not started
-    monitor = KafkaMonitor(prod, Target((server.members[0].address,), None), timeout=2)
+    monitor = KafkaMonitor(prod, ZooKeeperAddress((server.members[0].address,), None), timeout=2)
     try:
         result = monitor.cycle()
         assert not result.metadata.readable and not result.in_sync
@@ -142,10 +142,10 @@ def test_zookeeper_going_down_mid_cycle_then_recovering(standalone_zookeeper, pr
         with pytest.raises(SourceError):
             reader.read()
         server.start()
-        snapshot = eventually(lambda: s if isinstance(s := _read(reader), km.Snapshot) else None)
+        snapshot = eventually(lambda: s if isinstance(s := _read(reader), km.MetadataSnapshot) else None)
         assert len(snapshot.topics) == 1503
         assert km.compare(snapshot, prod).findings == tuple(
-            km.Finding("topic-extra", f"load-{i:05d}", f"topic load-{i:05d} exists in Kafka but git does not declare it (left alone)")
+            km.MetadataFinding("topic-extra", f"load-{i:05d}", f"topic load-{i:05d} exists in Kafka but git does not declare it (left alone)")
             for i in range(1500))
     finally:
         reader.close()
@@ -160,7 +160,7 @@ def _read(reader):
 
 def test_missing_chroot_is_unreadable_until_it_exists(zookeeper, prod):
     chroot = "/kafka-never-created-" + str(id(prod))
-    monitor = KafkaMonitor(prod, Target((zookeeper.members[0].address,), chroot), timeout=3)
+    monitor = KafkaMonitor(prod, ZooKeeperAddress((zookeeper.members[0].address,), chroot), timeout=3)
     try:
         result = monitor.cycle()
         assert not result.metadata.readable and not result.in_sync
@@ -188,12 +188,12 @@ def test_session_expiry_loses_watches_and_the_reader_reads_everything_again(zook
         thief.stop()
         thief.close()
         kafka.config("vehicle-packets", {"retention.ms": "1"})  # while the reader has no session, no watch
-        snapshot = eventually(lambda: s if isinstance(s := _read(reader), km.Snapshot)
+        snapshot = eventually(lambda: s if isinstance(s := _read(reader), km.MetadataSnapshot)
                               and s.configs["vehicle-packets"] == {"retention.ms": "1"} else None)
         assert reader.session.session_id[0] != session_id
         assert [f.kind for f in km.compare(snapshot, prod).findings] == ["config"]
         kafka.config("vehicle-packets", {})
-        eventually(lambda: isinstance(s := _read(reader), km.Snapshot) and km.compare(s, prod).in_sync)
+        eventually(lambda: isinstance(s := _read(reader), km.MetadataSnapshot) and km.compare(s, prod).in_sync)
     finally:
         reader.close()
 
@@ -211,7 +211,7 @@ def test_leader_killed_in_an_ensemble_re_election_and_recovery(zookeeper_ensembl
     assert all(m.synced_followers is None for m in health.members if m.mode == "follower")
     assert all(m.znode_count and m.znode_count > 20 for m in health.members)
 
-    monitor = KafkaMonitor(prod, Target(tuple(addresses), None), timeout=3)
+    monitor = KafkaMonitor(prod, ZooKeeperAddress(tuple(addresses), None), timeout=3)
     try:
         assert monitor.cycle().in_sync
         ensemble.leader().kill()
@@ -253,7 +253,7 @@ def test_a_hung_zookeeper_fails_the_cycle_in_bounded_time_then_recovers(standalo
         assert not cycle.is_alive(), "a hung server must not hang the cycle"
         assert isinstance(outcome["result"], SourceError)
         server.members[0].resume()
-        snapshot = eventually(lambda: s if isinstance(s := _read(reader), km.Snapshot) else None)
+        snapshot = eventually(lambda: s if isinstance(s := _read(reader), km.MetadataSnapshot) else None)
         assert len(snapshot.topics) == 303
     finally:
         server.members[0].resume()

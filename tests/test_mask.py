@@ -149,7 +149,7 @@ def test_check_never_shows_a_credential_in_text_json_or_drift(gitops_repo, api, 
         assert "KAFKA_SASL_JAAS_CONFIG" in text and "keyStorePassword=***" in text, where
     document = json.loads(outputs["json"])
     fields = [f for o in document["objects"] for f in o["fields"]]
-    assert {f["path"].rsplit("[", 1)[-1].rstrip("]") for f in fields} >= {name for name, _, _, _ in CASES}
+    assert {f["path"].rsplit("[", 1)[-1].rstrip("]") for f in fields} >= {f"name={name}" for name, _, _, _ in CASES}
 
 
 # ---------------------------------------------------------------- the pull-request diff, every format

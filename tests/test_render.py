@@ -8,7 +8,7 @@ from conftest import PROJECT, load_documents
 from gitops_kafka import kustomize, schema
 from gitops_kafka.config import environment_names, load_environment
 from gitops_kafka.render import expected_objects
-from gitops_kafka.render.patch import MERGE_KEYS, ORDERED
+from gitops_kafka.render.patch import ORDERED, merge_key
 
 SHIPPED = environment_names(PROJECT)
 
@@ -19,9 +19,8 @@ def normalize(node, field=""):
         return {k: normalize(v, k) for k, v in node.items()}
     if isinstance(node, list):
         items = [normalize(i, field) for i in node]
-        key = "containerPort" if field == "ports" and items and "containerPort" in items[0] else \
-            "port" if field == "ports" else MERGE_KEYS.get(field)
-        if key and field not in ORDERED and all(isinstance(i, dict) and key in i for i in items):
+        key = merge_key(field, items)
+        if key and field not in ORDERED:
             items.sort(key=lambda i: str(i[key]))
         return items
     return node

@@ -7,13 +7,14 @@ import copy
 import pytest
 
 from conftest import PROJECT
+from gitops_kafka.kube.objects import load
 from gitops_kafka import kustomize
 from gitops_kafka.review import objects, risk
 
 
 @pytest.fixture(scope="module")
 def built():
-    return objects.load(kustomize.build(PROJECT / "overlays" / "prod"))
+    return load(kustomize.build(PROJECT / "overlays" / "prod"))
 
 
 @pytest.fixture

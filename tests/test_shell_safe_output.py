@@ -13,8 +13,8 @@ from hypothesis import given, settings, strategies as st
 
 from conftest import PROJECT, run_cli
 from gitops_kafka.config import KAFKA_PROPERTY, load_environment
-from gitops_kafka.drift import kafka_metadata as km
-from gitops_kafka.drift import topic_plan
+from gitops_kafka.kafka import metadata as km
+from gitops_kafka.kafka import plan as topic_plan
 
 HOSTILE = ["x\ntouch PWNED #", "x\rtouch PWNED", "$(touch PWNED)", "`touch PWNED`", "a'b\"c", "\x1b[2K\x1b]0;t\x07",
            "x\u2028y", "\x00", ";touch PWNED", "\\\n"]
@@ -35,9 +35,9 @@ def plan_text(steps) -> str:
     return "\n".join(lines) + "\n"
 
 
-def snapshot(prod, configs: dict, topics: dict | None = None) -> km.Snapshot:
+def snapshot(prod, configs: dict, topics: dict | None = None) -> km.MetadataSnapshot:
     assignments = {t.name: km.Assignment({p: (0, 1) for p in range(t.partitions)}) for t in prod.topics}
-    return km.Snapshot(cluster_id="c", controller=0, brokers={}, topics={**assignments, **(topics or {})},
+    return km.MetadataSnapshot(cluster_id="c", controller=0, brokers={}, topics={**assignments, **(topics or {})},
                        configs=configs, states={})
 
 

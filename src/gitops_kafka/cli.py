@@ -68,7 +68,7 @@ def branch_name(text: str) -> str:
 
 def zookeeper_hosts(text: str) -> str:
     """host:port[,host:port...][/chroot], each member well formed."""
-    from gitops_kafka.drift.zookeeper import split_address
+    from gitops_kafka.kafka.zookeeper import split_address
     from gitops_kafka.errors import SourceError
 
     hosts, _, _ = text.partition("/")
@@ -282,10 +282,7 @@ def run_check(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_dict(), indent=2, sort_keys=True, default=str))
     else:
         print(format_text(report), end="")
-    kafka = report.sections.get("kafka")
-    if kafka is not None and not kafka.metadata.readable:
-        return 2  # could not read ZooKeeper: that is an error, not a verdict
-    return 1 if report.has_drift() else 0
+    return report.exit_code()
 
 
 def run_daemon(args: argparse.Namespace) -> int:
@@ -419,7 +416,7 @@ def run_check_kafka(args: argparse.Namespace) -> int:
     import json
 
     from gitops_kafka.config import load_environment
-    from gitops_kafka.drift import kafka_check
+    from gitops_kafka.kafka import check as kafka_check
 
     config = load_environment(args.repo, args.env)
     result, _ = kafka_check.check(config, kafka_check.target(config, args.zookeeper), args.timeout)
@@ -433,7 +430,7 @@ def run_topics_plan(args: argparse.Namespace) -> int:
     import json
 
     from gitops_kafka.config import load_environment
-    from gitops_kafka.drift import kafka_check, kafka_reader, topic_plan
+    from gitops_kafka.kafka import check as kafka_check, plan as topic_plan, reader as kafka_reader
 
     config = load_environment(args.repo, args.env)
     where = kafka_check.target(config, args.zookeeper)
@@ -505,7 +502,7 @@ def run_codify(args: argparse.Namespace) -> int:
     report = check(target)
     snapshot = None
     if args.zookeeper or os.environ.get("GITOPS_KAFKA_ZOOKEEPER"):
-        from gitops_kafka.drift import kafka_check, kafka_reader
+        from gitops_kafka.kafka import check as kafka_check, reader as kafka_reader
 
         config = load_environment(local.root, args.env)
         where = kafka_check.target(config, args.zookeeper)

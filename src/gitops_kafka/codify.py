@@ -22,6 +22,7 @@ from typing import Any, Iterable
 
 from gitops_kafka.config import ENVIRONMENTS_DIR, EnvironmentConfig
 from gitops_kafka.errors import ConfigError, GitError, Problem
+from gitops_kafka.kube.lists import format_path
 
 Loc = tuple  # a path into the environment file: ("kafka", "resources", "limits", "cpu"), ("topics", 0, "partitions")
 REMOVE = object()  # the value of an edit that deletes a key (a topic config git sets and Kafka no longer has)
@@ -32,10 +33,10 @@ NOT_CODIFIED = {
     "sync-failing": "the sync is failing: fix what stops it rather than write the old value into git",
 }
 
-_CONTAINER_FIELD = re.compile(r"^spec\.template\.spec\.containers\[(?P<container>[^\]]+)\]\.(?P<rest>.+)$")
+_CONTAINER_FIELD = re.compile(r"^spec\.template\.spec\.containers\[name=(?P<container>[^\]]+)\]\.(?P<rest>.+)$")
 _RESOURCE = re.compile(r"^resources\.(?P<kind>requests|limits)\.(?P<name>cpu|memory)$")
 _HEAP = re.compile(r"^-Xms(?P<min>\d+[kKmMgG]?) -Xmx(?P<max>\d+[kKmMgG]?)$")
-_STORAGE = "spec.volumeClaimTemplates[data].spec.resources.requests.storage"
+_STORAGE = format_path(("spec", "volumeClaimTemplates", "metadata.name=data", "spec", "resources", "requests", "storage"))
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def plan(report, snapshot, config: EnvironmentConfig, only: Iterable[str] = ()) 
 
 def topic_cause(report) -> str | None:
     """The cause a topic's drift would have now (topics are applied with the rest of the overlay)."""
-    section = report.sections.get("sync") if report is not None else None
+    section = report.sync if report is not None else None
     if section is None:
         return None
     from gitops_kafka.drift.sync import classify
@@ -169,7 +170,7 @@ def field_edit(subject: str, component: Component, path: str, live: Any) -> Edit
     resource = _RESOURCE.match(rest)
     if resource:
         return Edit(subject, (section, "resources", resource["kind"], resource["name"]), str(live), path)
-    if rest == f"env[{component.heap_variable}].value":
+    if rest == format_path(("env", f"name={component.heap_variable}", "value")):
         heap = _HEAP.match(str(live))
         if not heap or heap["min"] != heap["max"]:
             return f"the model sets one heap as -Xms and -Xmx; {live!r} is not that form"
@@ -179,7 +180,7 @@ def field_edit(subject: str, component: Component, path: str, live: Any) -> Edit
 
 def topic_edits(snapshot, config: EnvironmentConfig) -> tuple[list[Edit], list[Leftover]]:
     """The edits that make the declared topics say what Kafka has, and a topic created by hand a new entry."""
-    from gitops_kafka.drift.kafka_metadata import Assignment, excluded
+    from gitops_kafka.kafka.metadata import Assignment, excluded
 
     edits, leftovers = [], []
     for index, topic in enumerate(config.topics):
@@ -372,7 +373,7 @@ def validate(repo: Path, env: str, text: str) -> EnvironmentConfig:
 # ---------------------------------------------------------------- codify (I/O)
 
 @dataclass
-class Outcome:
+class CodifyOutcome:
     edits: list[Edit]
     leftovers: list[Leftover]
     branch: str | None = None
@@ -380,7 +381,7 @@ class Outcome:
     base: str | None = None
 
 
-def codify(repo_root: Path, env: str, report, snapshot, only: Iterable[str] = (), branch: str | None = None) -> Outcome:
+def codify(repo_root: Path, env: str, report, snapshot, only: Iterable[str] = (), branch: str | None = None) -> CodifyOutcome:
     """Write the codifiable drift into environments/<env>.yaml, regenerate, and commit both on a new branch."""
     from gitops_kafka.config import load_environment
     from gitops_kafka.generator import claimed_paths, generate, plan as plan_tree
@@ -392,7 +393,7 @@ def codify(repo_root: Path, env: str, report, snapshot, only: Iterable[str] = ()
     path = root / display
     config = load_environment(root, env)
     edits, leftovers = plan(report, snapshot, config, only)
-    outcome = Outcome(edits, leftovers)
+    outcome = CodifyOutcome(edits, leftovers)
     if not edits:
         return outcome
     if repo.uncommitted([display]):

@@ -12,6 +12,7 @@ import re
 import types
 import typing
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -41,7 +42,7 @@ HTTP_URL = re.compile(r"^https?://[^\s#]+$")
 KUBE_VERSION = re.compile(r"^1\.([0-9]{2})$")
 MIN_KUBE_MINOR, MAX_KUBE_MINOR = 25, 37
 MAX_TOPIC_NAME = 249
-HEAP_SHARE_OF_LIMIT = 0.75
+HEAP_SHARE_OF_LIMIT = Decimal("0.75")  # of the memory limit: the JVM needs room beyond its heap
 # The widest integers the fields' consumers hold: Java int (partitions, ZooKeeper ticks,
 # Kubernetes replicas are int32) and Java short (Kafka's replication factor).
 INT32_MAX, INT16_MAX = 2**31 - 1, 2**15 - 1
@@ -493,8 +494,9 @@ class EnvironmentConfig(Section):
 
     @property
     def zookeeper_connect(self) -> str:
-        service = self.adopt.zookeeper.service if self.adopt.zookeeper else f"{self.cluster_name}-zookeeper"
-        return f"{service}:2181{self.kafka.zookeeper_chroot or ''}"
+        from gitops_kafka import topology
+
+        return topology.zookeeper_connect(self)
 
 
 # ---------------------------------------------------------------- YAML with positions
@@ -920,11 +922,11 @@ def _memory_rules(config: EnvironmentConfig, component: str, heap: str, resource
         yield ((component, "resources", "limits", "memory"), "a memory limit is required to size the JVM heap against")
         return
     heap_bytes, limit_bytes = parse_java_size(heap), parse_quantity(limit)
-    room = int(limit_bytes * 3 // 4)
+    room = int(limit_bytes * HEAP_SHARE_OF_LIMIT)
     if heap_bytes > room:
         yield ((component, "heap"),
                f"heap {heap} does not fit in the memory limit {limit}: the JVM needs room beyond the heap "
-               f"(metaspace, threads, buffers); keep the heap at most 75% of the limit ({format_bytes(room) if room % 1024 == 0 else room})")
+               f"(metaspace, threads, buffers); keep the heap at most {HEAP_SHARE_OF_LIMIT:.0%} of the limit ({format_bytes(room) if room % 1024 == 0 else room})")
 
 
 def _request_rules(component: str, resources: Resources):

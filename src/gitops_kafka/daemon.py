@@ -14,8 +14,9 @@ import logging
 import signal
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any, Callable, Iterable, Mapping
 
 from gitops_kafka.drift.check import INTERNAL, Checker, Target, describe_unexpected
 from gitops_kafka.drift.report import DriftReport, SourceFailure
@@ -49,9 +50,10 @@ def parse_listen(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
-@dataclass
+@dataclass(frozen=True)
 class State:
-    """What the HTTP side reads; replaced as a whole by the checking thread (no partial reads)."""
+    """What the HTTP side reads. Immutable: the checking thread publishes a new one by replacing
+    `Daemon.state` (one reference assignment), so a reader that took it sees one consistent state."""
 
     target: Target
     report: DriftReport | None = None
@@ -59,7 +61,14 @@ class State:
     last_ok: bool = False
     last_success: float = 0.0
     checks: int = 0
-    errors: dict[str, int] = field(default_factory=dict)
+    errors: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+
+    def counted(self, sources: Iterable[str]) -> Mapping[str, int]:
+        """The error counts with one more failure of each source."""
+        errors = dict(self.errors)
+        for source in sources:
+            errors[source] = errors.get(source, 0) + 1
+        return MappingProxyType(errors)
 
 
 class Daemon:
@@ -96,24 +105,21 @@ class Daemon:
             failure = SourceFailure(INTERNAL, describe_unexpected(exc))
         if failure is not None and failure.source not in SOURCES:
             failure = SourceFailure(INTERNAL, f"{failure.source}: {failure.message}")  # keep the label set bounded
-        with self._lock:
+        with self._lock:  # one writer at a time; readers take no lock, they read one published State
             state = self.state
-            state.checks += 1
             if failure is None:
-                kafka = report.sections.get("kafka")
-                if kafka is not None and not kafka.metadata.readable:
-                    state.errors["zookeeper"] = state.errors.get("zookeeper", 0) + 1
-                state.report = state.last_good = report
-                state.last_ok, state.last_success = True, started
+                state = replace(state, checks=state.checks + 1, errors=state.counted(report.unread_sources()),
+                                report=report, last_good=report, last_ok=True, last_success=started)
                 if self.interval is None:
                     self.interval = report.interval or DEFAULT_INTERVAL
             else:
                 log.warning("check failed: %s: %s", failure.source, failure.message)
-                state.errors[failure.source] = state.errors.get(failure.source, 0) + 1
-                state.last_ok = False
-                state.report = (state.last_good.as_stale((failure,)) if state.last_good else
-                                DriftReport(self.target.env, None, started, time.time() - started,
-                                            errors=(failure,), stale=True))
+                stale = (state.last_good.as_stale((failure,)) if state.last_good else
+                         DriftReport(self.target.env, None, started, time.time() - started,
+                                     errors=(failure,), stale=True))
+                state = replace(state, checks=state.checks + 1, errors=state.counted((failure.source,)),
+                                report=stale, last_ok=False)
+            self.state = state
             return state.report
 
     # ---------------------------------------------------------------- serving
@@ -126,7 +132,7 @@ class Daemon:
         from gitops_kafka.metrics import ReportCollector
 
         self.registry = CollectorRegistry()
-        self.registry.register(ReportCollector(self.state))
+        self.registry.register(ReportCollector(lambda: self.state))
         self._server = HttpServer(self.answer, self._host, self._port, inline=frozenset({"/healthz", "/readyz"}),
                                   request_timeout=self._request_timeout)
         self._port = self._server.port
@@ -193,7 +199,7 @@ class Daemon:
         if path == "/healthz":
             return 200, b"ok\n", text
         if path == "/readyz":
-            ready = self.state.last_success > 0
+            ready = self.state.last_success > 0  # one read of the published state
             return (200, b"ready\n", text) if ready else (503, b"no successful check yet\n", text)
         if path == "/drift":
             body = json.dumps(self.drift_document(), indent=2, sort_keys=True, default=str).encode()
@@ -201,7 +207,7 @@ class Daemon:
         return 404, b"not found: try /metrics, /healthz, /readyz or /drift\n", text
 
     def drift_document(self) -> dict[str, Any]:
-        report = self.state.report
-        if report is None:
-            return {"environment": self.target.env, "status": "pending", "checks": self.state.checks}
-        return report.to_dict()
+        state = self.state  # one read: report and count from the same check
+        if state.report is None:
+            return {"environment": self.target.env, "status": "pending", "checks": state.checks}
+        return state.report.to_dict()

@@ -1,31 +1,37 @@
 """generate: environment files -> base/, overlays/<env>/, clusters/<env>/ -> one commit.
 
-Pure until the last step: `plan` renders a Tree from configuration alone; only
-`generate` touches the disk (through tree.write_tree) and git (through GitRepo).
+`plan` reads and validates the environment files, then `render_plan` (pure:
+configuration in, a Tree out) renders them; only `generate` writes to the disk
+(through tree.write_tree) and to git (through GitRepo).
 
 Git sees only what the generator owns: base/ and overlays/<env>/ whole, and in
 clusters/<env>/ (shared with `flux bootstrap` and people) only the files it wrote.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from gitops_kafka.config import (DEFAULTS_NAME, ENVIRONMENTS_DIR, EnvironmentConfig, environment_names,
                                   load_defaults, load_environment)
 from gitops_kafka.errors import ConfigError, GitError, Problem
 from gitops_kafka.gitrepo import GitRepo
+from gitops_kafka.kube.lists import item_segment, join, list_key
+from gitops_kafka.kube.objects import load
 from gitops_kafka.render.kustomize import base_tree, overlay_tree, sync_tree
 from gitops_kafka.stamp import STAMP, add_stamps, read_version
 from gitops_kafka.tree import (MANIFEST, Recovered, Tree, current, generated, locked, recover_write, staging_dir,
                                write_tree)
 
 
+# A patch item's own key field (`containers[name=kafka].name`): what names the item, not a change.
+ITEM_KEY_FIELD = re.compile(r"\[(?:[A-Za-z.]+=[^,\]]*,)*([A-Za-z.]+)=[^\]]*\]\.\1$")
+
+
 @dataclass
-class Plan:
+class GenerationPlan:
     envs: list[str]
     tree: Tree
     configs: dict[str, EnvironmentConfig] = field(default_factory=dict)
@@ -41,8 +47,8 @@ class Result:
     other_versions: dict[str, str] = field(default_factory=dict)  # directory -> the version its stamp names
 
 
-def plan(root: Path, envs: list[str] | None) -> Plan:
-    """Validate every requested environment (all problems at once) and render their files."""
+def plan(root: Path, envs: list[str] | None) -> GenerationPlan:
+    """Read and validate every requested environment file (all problems at once), then render them."""
     names = envs if envs else environment_names(root)
     if not names:
         raise ConfigError([Problem("environments/", None, "", "no environment files found (environments/<env>.yaml)")])
@@ -59,12 +65,17 @@ def plan(root: Path, envs: list[str] | None) -> Plan:
             problems.extend(exc.problems)
     if problems:
         raise ConfigError(problems)
+    return render_plan(list(names), defaults, configs)
+
+
+def render_plan(names: list[str], defaults: EnvironmentConfig, configs: dict[str, EnvironmentConfig]) -> GenerationPlan:
+    """Pure: the defaults and each environment's configuration in, every generated file out."""
     tree = base_tree(defaults)
     for name in names:
         tree.merge(overlay_tree(defaults, configs[name]))
         tree.merge(sync_tree(configs[name]))
     add_stamps(tree)
-    return Plan(list(names), tree, configs)
+    return GenerationPlan(names, tree, configs)
 
 
 def check(root: Path, envs: list[str] | None) -> Result:
@@ -194,7 +205,7 @@ def describe_file(old: str | None, new: str | None, patch: bool = False) -> list
     for key in sorted(set(old_objects) | set(new_objects)):
         if patch:
             fields = [f for f in changed_fields(old_objects.get(key, {}), new_objects.get(key, {}))
-                      if not f.startswith(("apiVersion", "kind", "metadata.name")) and not f.endswith("].name")]
+                      if not f.startswith(("apiVersion", "kind", "metadata.name")) and not ITEM_KEY_FIELD.search(f)]
             out.append(f"patch {key} " + ", ".join(fields[:6]) + (f" (+{len(fields) - 6})" if len(fields) > 6 else ""))
         elif key not in old_objects:
             out.append(f"add {key}")
@@ -211,16 +222,15 @@ def _objects(text: str | None) -> dict[str, Any]:
     if not text:
         return {}
     out = {}
-    for document in yaml.safe_load_all(text):
-        if isinstance(document, dict):
-            name = (document.get("metadata") or {}).get("name")
-            kind = document.get("kind", "?")
-            out[f"{kind}/{name}" if name else kind] = document
+    for document in load(text):
+        name = (document.get("metadata") or {}).get("name")
+        kind = document.get("kind", "?")
+        out[f"{kind}/{name}" if name else kind] = document
     return out
 
 
-def changed_fields(old: Any, new: Any, path: str = "") -> list[str]:
-    """Dotted paths of the leaves that differ; keyed lists are followed by their 'name'."""
+def changed_fields(old: Any, new: Any, path: str = "", field: str = "") -> list[str]:
+    """Paths of the leaves that differ, as diffs and reports print them; keyed lists (`kube.lists`) by item."""
     if old is None and isinstance(new, (dict, list)):
         old = type(new)()
     if new is None and isinstance(old, (dict, list)):
@@ -229,13 +239,17 @@ def changed_fields(old: Any, new: Any, path: str = "") -> list[str]:
         out: list[str] = []
         for key in list(old) + [k for k in new if k not in old]:
             if old.get(key) != new.get(key):
-                out.extend(changed_fields(old.get(key), new.get(key), f"{path}.{key}" if path else str(key)))
+                out.extend(changed_fields(old.get(key), new.get(key), join(path, key), str(key)))
         return out
-    if isinstance(old, list) and isinstance(new, list) and all(isinstance(i, dict) and "name" in i for i in old + new):
-        old_by, new_by = {i["name"]: i for i in old}, {i["name"]: i for i in new}
+    keys = {list_key(field, side, by_name=True) for side in (old, new) if side} \
+        if isinstance(old, list) and isinstance(new, list) else {None}
+    if len(keys) == 1 and None not in keys:
+        key = keys.pop()
+        old_by = {item_segment(field, i, key): i for i in old}
+        new_by = {item_segment(field, i, key): i for i in new}
         out = []
-        for name in list(old_by) + [n for n in new_by if n not in old_by]:
-            if old_by.get(name) != new_by.get(name):
-                out.extend(changed_fields(old_by.get(name), new_by.get(name), f"{path}[{name}]"))
+        for segment in list(old_by) + [s for s in new_by if s not in old_by]:
+            if old_by.get(segment) != new_by.get(segment):
+                out.extend(changed_fields(old_by.get(segment), new_by.get(segment), join(path, segment)))
         return out
     return [path or "."]

@@ -6,7 +6,7 @@ series are bounded by what git declares, plus at most MAX_EXTRAS extras.
 """
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, InfoMetricFamily
 
@@ -19,16 +19,16 @@ MAX_EXTRAS = 50
 
 
 class ReportCollector:
-    """Reads the daemon's state on every scrape; never touches git or the cluster itself."""
+    """Reads the daemon's latest published state on every scrape; never touches git or the cluster itself."""
 
-    def __init__(self, state):
-        self.state = state
+    def __init__(self, latest: Callable[[], Any]):
+        self.latest = latest  # () -> daemon.State, read once per scrape so one scrape shows one check
 
     def describe(self):
         return []
 
     def collect(self) -> Iterator:
-        state = self.state
+        state = self.latest()
         env = state.target.env
         yield _gauge("check_success", "1 if the latest check completed, 0 if a source failed",
                      [([env], 1.0 if state.last_ok else 0.0)] if state.checks else [])
@@ -72,10 +72,10 @@ class ReportCollector:
         yield drift
         yield fields
         yield health
-        for section in report.sections.values():
-            families = getattr(section, "metric_families", None)
-            if families:
-                yield from families(env)
+        if report.kafka is not None:
+            yield from report.kafka.metric_families(env)
+        if report.sync is not None:
+            yield from report.sync.metric_families(env)
 
 
 def _gauge(name: str, documentation: str, samples) -> GaugeMetricFamily:
@@ -106,7 +106,7 @@ def exported_metric_names() -> frozenset[str]:
     Each metrics layer contributes its own list here (this collector's EXPORTED;
     a layer adding families through a report section adds its list too).
     """
-    from gitops_kafka.drift.kafka_metrics import EXPORTED as KAFKA_EXPORTED
     from gitops_kafka.drift.sync import EXPORTED as SYNC_EXPORTED
+    from gitops_kafka.kafka.metrics import EXPORTED as KAFKA_EXPORTED
 
     return frozenset(f"{PREFIX}_{name}" for name in (*EXPORTED, *KAFKA_EXPORTED, *SYNC_EXPORTED))

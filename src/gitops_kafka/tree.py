@@ -426,7 +426,8 @@ _AT_FDCWD = -100
 
 
 def exchange(a: Path, b: Path) -> None:
-    """Swap two directories in one step (Linux renameat2); elsewhere, two renames."""
+    """Swap two directories in one step (Linux renameat2); elsewhere, three renames (b aside, a to b,
+    the old b to a): not one step, but at every moment each directory is whole under one of the names."""
     libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
     renameat2 = getattr(libc, "renameat2", None)
     if renameat2 is not None:

@@ -34,8 +34,8 @@ def read_objects(kubeconfig: str | None, context: str | None, namespace: str, ti
 
 def read_topics(hosts: str, chroot: str | None, timeout: float) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """Every topic under Kafka's chroot: partitions, replication factor, config overrides."""
-    from gitops_kafka.drift import kafka_metadata as km
-    from gitops_kafka.drift.kafka_reader import read_once
+    from gitops_kafka.kafka import metadata as km
+    from gitops_kafka.kafka.reader import read_once
 
     snapshot = read_once(hosts, chroot, "kafka", timeout)
     topics: dict[str, dict[str, Any]] = {}

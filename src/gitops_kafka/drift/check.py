@@ -11,24 +11,35 @@ import os
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping, Protocol
 
 from gitops_kafka.drift import health as health_checks
 from gitops_kafka.drift import sync
-from gitops_kafka.drift.compare import IgnoreRule, compare_object
+from gitops_kafka.drift.compare import IgnoredPath, compare_object
 from gitops_kafka.drift.desired import Desired, load_desired
 from gitops_kafka.drift.report import EXTRA, DriftReport, ObjectDrift
 from gitops_kafka.errors import GitopsKafkaError, SourceError
+from gitops_kafka.kube.objects import CLUSTER_SCOPED, ENVIRONMENT_LABEL, MANAGED_BY, MANAGED_LABEL
 from gitops_kafka.quantity import parse_duration
-from gitops_kafka.render.common import ENVIRONMENT_LABEL, MANAGED_BY, MANAGED_LABEL
 
 # Kinds searched for labelled objects git no longer declares, besides the kinds it declares.
 EXTRA_KINDS = (("v1", "ConfigMap"), ("v1", "Service"), ("apps/v1", "StatefulSet"), ("apps/v1", "Deployment"),
                ("batch/v1", "Job"), ("policy/v1", "PodDisruptionBudget"))
 CREDENTIALS_VARIABLE = "GITOPS_KAFKA_GIT_CREDENTIALS"
 INTERNAL = "internal"  # the source of a failure that is the detector's own (a bug), not an outside system's
-CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
-                  "PersistentVolume", "StorageClass", "PriorityClass"}
+
+
+class Cluster(Protocol):
+    """What a check needs of a cluster: `drift.live.KubernetesCluster`, or a test's stand-in at the same seam."""
+
+    def get(self, api_version: str, kind: str, name: str, namespace: str | None) -> dict[str, Any] | None:
+        """The object, or None when it does not exist."""
+
+    def list_labelled(self, api_version: str, kind: str, namespace: str | None,
+                      labels: Mapping[str, str]) -> list[dict[str, Any]]:
+        """The objects of a kind carrying all these labels."""
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -64,7 +75,7 @@ def default_target(env: str, repo: str | None, branch: str | None, cache: Path |
         cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "gitops-kafka" / \
             hashlib.sha256(f"{repo}#{branch}".encode()).hexdigest()[:16]
     # The declared members resolve only inside the cluster; elsewhere Kafka is checked when told where.
-    from gitops_kafka.drift.kafka_check import HOSTS_VARIABLE
+    from gitops_kafka.kafka.check import HOSTS_VARIABLE
 
     kafka = in_cluster or bool(zookeeper) or bool(os.environ.get(HOSTS_VARIABLE))
     if git_credentials is None and os.environ.get(CREDENTIALS_VARIABLE):
@@ -80,7 +91,7 @@ class Checker:
     unchanged topic costs nothing; it is rebuilt when the environment file changes.
     """
 
-    def __init__(self, cluster_factory: Callable[[Target], Any] | None = None):
+    def __init__(self, cluster_factory: Callable[[Target], Cluster] | None = None):
         self._cluster_factory = cluster_factory or connect
         self._monitor = None
 
@@ -101,23 +112,21 @@ class Checker:
     def _run(self, target: Target) -> DriftReport:
         started, clock = time.time(), time.perf_counter()
         desired = load_desired(target.source, target.branch, target.env, target.cache, target.git_credentials)
-        sections = {"kafka": self._kafka(target, desired)} if target.kafka else {}
+        kafka = self._kafka(target, desired) if target.kafka else None
         cluster = self._cluster_factory(target)
         try:
             objects = compare_cluster(desired, cluster)
             status = sync.read_status(desired.config, cluster)
         finally:
-            close = getattr(cluster, "close", None)
-            if close:
-                close()
-        sections["sync"] = sync.section(status, desired.revision, objects, sections.get("kafka"))
-        objects = with_causes(objects, sections["sync"])
+            cluster.close()
+        sync_section = sync.section(status, desired.revision, objects, kafka)
+        objects = with_causes(objects, sync_section)
         return DriftReport(environment=target.env, revision=desired.revision, started=started,
-                           duration=time.perf_counter() - clock, objects=tuple(objects), sections=sections,
+                           duration=time.perf_counter() - clock, objects=tuple(objects), kafka=kafka, sync=sync_section,
                            interval=parse_duration(desired.config.detector.interval))
 
     def _kafka(self, target: Target, desired: Desired):
-        from gitops_kafka.drift import kafka_check
+        from gitops_kafka.kafka import check as kafka_check
 
         where = kafka_check.target(desired.config, target.zookeeper)
         if self._monitor is None or self._monitor.config != desired.config or self._monitor.target != where:
@@ -143,7 +152,7 @@ def describe_unexpected(exc: BaseException) -> str:
     return f"unexpected {type(exc).__name__}{': ' + text if text else ''} (a bug: please report it)"
 
 
-def run_check(target: Target, cluster_factory: Callable[[Target], Any] | None = None) -> DriftReport:
+def run_check(target: Target, cluster_factory: Callable[[Target], Cluster] | None = None) -> DriftReport:
     """One check with nothing kept (the `check` command)."""
     checker = Checker(cluster_factory)
     try:
@@ -158,10 +167,10 @@ def connect(target: Target):
     return KubernetesCluster(target.kubeconfig, target.context, target.in_cluster, target.timeout)
 
 
-def compare_cluster(desired: Desired, cluster) -> list[ObjectDrift]:
+def compare_cluster(desired: Desired, cluster: Cluster) -> list[ObjectDrift]:
     """Compare every declared object; one list request per kind, a GET only for what the list lacks."""
     config = desired.config
-    rules = [IgnoreRule.parse(r.kind, r.name, r.pointer) for r in config.detector.ignore]
+    rules = [IgnoredPath.parse(r.kind, r.name, r.pointer) for r in config.detector.ignore]
     listed = list_managed(desired, cluster)
     tracking = tracking_labels(config)
     results, declared = [], set()
@@ -184,12 +193,12 @@ def compare_cluster(desired: Desired, cluster) -> list[ObjectDrift]:
 def tracking_labels(config) -> dict[str, str]:
     """The label Argo CD's label tracking (its 2.x default) writes on every object: the instance label,
     set to the Application's name. Flux's labels and Argo CD's annotation are dropped by name in compare."""
-    from gitops_kafka.render.gitops import sync_name
+    from gitops_kafka.topology import sync_name
 
     return {} if config.gitops.tool == "flux" else {"app.kubernetes.io/instance": sync_name(config)}
 
 
-def list_managed(desired: Desired, cluster) -> dict[tuple[str, str], dict[str, dict[str, Any]]]:
+def list_managed(desired: Desired, cluster: Cluster) -> dict[tuple[str, str], dict[str, dict[str, Any]]]:
     """This environment's labelled objects, by (apiVersion, kind) and name: the kinds git declares and EXTRA_KINDS."""
     config = desired.config
     labels = {MANAGED_LABEL: MANAGED_BY, ENVIRONMENT_LABEL: config.name}
@@ -200,7 +209,7 @@ def list_managed(desired: Desired, cluster) -> dict[tuple[str, str], dict[str, d
             for api_version, kind in kinds}
 
 
-def volume_health(cluster, stateful_set: dict[str, Any], namespace: str):
+def volume_health(cluster: Cluster, stateful_set: dict[str, Any], namespace: str):
     """Health of the claims a StatefulSet's pods use (they carry its selector labels)."""
     selector = ((stateful_set.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
     if not selector:

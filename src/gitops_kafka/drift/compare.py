@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Mapping
 
 from gitops_kafka.drift.normalize import Keyed, key_from_managed_fields, prepare, secret_data
+from gitops_kafka.kube.lists import Path, format_path, parse_path, segment_matches
 from gitops_kafka.drift.report import MISSING, MODIFIED, IN_SYNC, FieldDrift
 from gitops_kafka.mask import mask_object
 
@@ -30,27 +31,24 @@ APPLIER_LABELS = re.compile(r"^(kustomize\.toolkit\.fluxcd\.io/|argocd\.argoproj
 # Pod-template annotations routine operations write: `kubectl rollout restart` (and Argo CD's restart action).
 ROUTINE_TEMPLATE_ANNOTATIONS = {"kubectl.kubernetes.io/restartedAt"}
 
-Path = tuple[str, ...]
-
-
 @dataclass(frozen=True)
-class IgnoreRule:
+class IgnoredPath:
     kind: str
     name: str
     pointer: Path
 
     @classmethod
-    def parse(cls, kind: str, name: str, pointer: str) -> "IgnoreRule":
+    def parse(cls, kind: str, name: str, pointer: str) -> "IgnoredPath":
         parts = tuple(p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:])
         return cls(kind, name, parts)
 
     def matches(self, kind: str, name: str, path: Path) -> bool:
         if self.kind not in ("*", kind) or self.name not in ("*", name):
             return False
-        return len(path) >= len(self.pointer) and all(p in ("*", s) for p, s in zip(self.pointer, path))
+        return len(path) >= len(self.pointer) and all(segment_matches(p, s) for p, s in zip(self.pointer, path))
 
 
-def compare_object(desired: dict[str, Any], live: dict[str, Any] | None, ignore: Iterable[IgnoreRule] = (),
+def compare_object(desired: dict[str, Any], live: dict[str, Any] | None, ignore: Iterable[IgnoredPath] = (),
                    tracking: Mapping[str, str] | None = None) -> tuple[str, tuple[FieldDrift, ...]]:
     """(state, drifted fields) of one declared object against what the cluster returned.
 
@@ -226,33 +224,6 @@ def _under_ignored_metadata(path: Path) -> bool:
     if len(path) > 2 and path[1] == "labels":
         return bool(APPLIER_LABELS.match(path[2]))
     return False
-
-
-def format_path(path: Path) -> str:
-    """("spec", "containers", "kafka", "env", "DEBUG") -> "spec.containers[kafka].env[DEBUG]"."""
-    out = ""
-    keyed_parents = {"containers", "initContainers", "ephemeralContainers", "env", "volumes", "volumeMounts",
-                     "imagePullSecrets", "ports", "volumeClaimTemplates", "topologySpreadConstraints", "conditions"}
-    previous = None
-    for part in path:
-        if previous in keyed_parents:
-            out += f"[{part}]"
-        elif "." in part or "/" in part:
-            out += f"[{part!r}]" if out else part
-        else:
-            out += f".{part}" if out else part
-        previous = part if previous not in keyed_parents else None
-    return out
-
-
-_SEGMENT = re.compile(r"\[('(?:[^']*)'|[^\]]*)\]|\.?([^.\[]+)")
-
-
-def parse_path(text: str) -> Path:
-    parts = []
-    for bracket, plain in _SEGMENT.findall(text):
-        parts.append(bracket.strip("'") if bracket else plain)
-    return tuple(parts)
 
 
 def _plain(value: Any) -> Any:

@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from gitops_kafka import gitrepo, kustomize
 from gitops_kafka.config import EnvironmentConfig, load_environment
 from gitops_kafka.errors import ConfigError, GitError, KustomizeError, SourceError
+from gitops_kafka.kube.objects import load
 
 
 @dataclass(frozen=True)
@@ -39,5 +38,5 @@ def load_desired(source: str, branch: str, env: str, cache: Path, credentials: P
         text = kustomize.build(overlay)
     except KustomizeError as exc:
         raise SourceError("kustomize", f"at {revision[:12]}: {exc}".replace(str(tree) + "/", "")) from None
-    objects = tuple(d for d in yaml.safe_load_all(text) if isinstance(d, dict))
+    objects = tuple(load(text))
     return Desired(revision, config, objects)

@@ -5,7 +5,8 @@ own must not read as drift: quantities in another spelling (`1000m` is `1`,
 `1Gi` is `1024Mi`), empty values against missing ones, a default `protocol: TCP`,
 `stringData` against base64 `data`, numbers typed as strings. Lists of named
 things become mappings by their merge key, so that order never matters and a
-field path can name an item (`containers[kafka]`) the way managedFields does.
+field path can name an item (`containers[name=kafka]`) the way managedFields does
+(the keys: `gitops_kafka.kube.lists`).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from gitops_kafka.kube.lists import item_segment, list_key, managed_fields_segment
 from gitops_kafka.quantity import parse_quantity
 
 
@@ -21,37 +23,17 @@ class Keyed(dict):
     """A list of named items, as a mapping from each item's key to the item."""
 
 
-LIST_KEYS = {
-    "containers": ("name",), "initContainers": ("name",), "ephemeralContainers": ("name",),
-    "env": ("name",), "volumes": ("name",), "volumeMounts": ("mountPath",), "imagePullSecrets": ("name",),
-    "volumeClaimTemplates": ("metadata.name",), "conditions": ("type",),
-    "topologySpreadConstraints": ("topologyKey", "whenUnsatisfiable"),
-}
 QUANTITY_PARENTS = {"requests", "limits", "capacity", "allocatable", "hard"}
 
 
 def item_key(field: str, item: dict[str, Any]) -> str | None:
-    """The key naming one item of a list field, or None when the list has no merge key."""
-    if field == "ports":
-        number = item.get("containerPort", item.get("port"))
-        return None if number is None else f"{number}/{item.get('protocol', 'TCP')}"
-    parts = LIST_KEYS.get(field)
-    if not parts:
-        return None
-    values = []
-    for part in parts:
-        value: Any = item
-        for step in part.split("."):
-            value = value.get(step) if isinstance(value, dict) else None
-        if value is None:
-            return None
-        values.append(str(value))
-    return "/".join(values)
+    """The path segment naming one item of a list field (`name=kafka`), or None when the list has no key."""
+    return item_segment(field, item)
 
 
 def key_from_managed_fields(field: str, key: dict[str, Any]) -> str | None:
     """The item key of a managedFields `k:{...}` entry, spelled as item_key spells it."""
-    return item_key(field, {**key, **({"protocol": key["protocol"]} if "protocol" in key else {})})
+    return managed_fields_segment(field, key)
 
 
 def canonical_quantity(value: Any) -> Any:
@@ -95,9 +77,9 @@ def normalize(node: Any, field: str = "", parent: str = "", canonical: bool = Tr
     if isinstance(node, list):
         items = [normalize(i, field, parent, canonical) for i in node]
         items = [i for i in items if not _empty(i)]
-        keys = [item_key(field, i) if isinstance(i, dict) else None for i in items]
-        if items and all(k is not None for k in keys) and len(set(keys)) == len(keys):
-            return Keyed(zip(keys, items))
+        key = list_key(field, items)
+        if key is not None:
+            return Keyed((item_segment(field, i, key), i) for i in items)
         return items
     if not canonical:
         return node

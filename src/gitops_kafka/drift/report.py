@@ -7,19 +7,46 @@ with the errors that stopped the refresh.
 
 Field values are masked when the comparison makes them (`compare._Shown`); every
 format masks once more what other sources wrote (error and health messages,
-sections), so neither JSON, text nor /drift can carry a credential.
+the Kafka check), so neither JSON, text nor /drift can carry a credential.
 """
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from dataclasses import asdict, dataclass, replace
+from enum import Enum
+from typing import Any, Iterator, Protocol
 
 from gitops_kafka.mask import mask_text, mask_value
 
-IN_SYNC, MODIFIED, MISSING, EXTRA = "in_sync", "modified", "missing", "extra"
-STATES = (IN_SYNC, MODIFIED, MISSING, EXTRA)
-HEALTHY, PROGRESSING, DEGRADED, UNKNOWN = "healthy", "progressing", "degraded", "unknown"
+
+
+class SyncState(str, Enum):
+    """Where an object stands against git. A str: JSON, metrics labels and text show the value."""
+
+    IN_SYNC = "in_sync"
+    MODIFIED = "modified"
+    MISSING = "missing"  # declared, not in the cluster
+    EXTRA = "extra"  # labelled as ours, no longer declared
+
+    __str__ = str.__str__
+    __format__ = str.__format__
+
+
+class HealthStatus(str, Enum):
+    """How a live object is doing, worst last."""
+
+    HEALTHY = "healthy"
+    UNKNOWN = "unknown"
+    PROGRESSING = "progressing"
+    DEGRADED = "degraded"
+
+    __str__ = str.__str__
+    __format__ = str.__format__
+
+
+IN_SYNC, MODIFIED, MISSING, EXTRA = SyncState
+STATES = tuple(SyncState)
+HEALTHY, UNKNOWN, PROGRESSING, DEGRADED = HealthStatus
 HEALTH_STATES = (HEALTHY, PROGRESSING, DEGRADED, UNKNOWN)
 
 
@@ -36,7 +63,7 @@ class FieldDrift:
 
 @dataclass(frozen=True)
 class Health:
-    status: str
+    status: HealthStatus
     message: str = ""
 
 
@@ -46,7 +73,7 @@ class ObjectDrift:
     kind: str
     name: str
     namespace: str | None
-    state: str
+    state: SyncState
     fields: tuple[FieldDrift, ...] = ()
     health: Health | None = None
     cause: str | None = None  # why it drifted (drift/sync.py): pending-sync, out-of-band, sync-failing, unknown
@@ -65,6 +92,32 @@ class SourceFailure:
     message: str
 
 
+class KafkaSection(Protocol):
+    """What a report needs of the Kafka check (`gitops_kafka.kafka.check.KafkaCheck`), without importing it."""
+
+    @property
+    def readable(self) -> bool:
+        """ZooKeeper answered: Kafka's metadata could be read."""
+
+    def has_drift(self) -> bool: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+    def format_text(self) -> str: ...
+
+    def metric_families(self, environment: str | None = None) -> Iterator[Any]: ...
+
+
+class SyncExplanation(Protocol):
+    """What a report needs of the causes section (`gitops_kafka.drift.sync.SyncSection`)."""
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+    def format_text(self) -> str: ...
+
+    def metric_families(self, env: str) -> Iterator[Any]: ...
+
+
 @dataclass(frozen=True)
 class DriftReport:
     environment: str
@@ -74,7 +127,8 @@ class DriftReport:
     objects: tuple[ObjectDrift, ...] = ()
     errors: tuple[SourceFailure, ...] = ()
     stale: bool = False
-    sections: dict[str, Any] = field(default_factory=dict)
+    kafka: KafkaSection | None = None  # the Kafka check, when the target asks for one
+    sync: SyncExplanation | None = None  # the sync controller's status and each drift's cause (drift/sync.py)
     interval: float | None = None  # seconds between checks, as the environment's detector settings ask
 
     @property
@@ -86,14 +140,24 @@ class DriftReport:
         return [o for o in self.objects if o.has_drift()]
 
     def has_drift(self) -> bool:
-        return bool(self.drifted()) or any(getattr(s, "has_drift", lambda: False)() for s in self.sections.values())
+        return bool(self.drifted()) or (self.kafka is not None and self.kafka.has_drift())
+
+    def unread_sources(self) -> tuple[str, ...]:
+        """Sources a completed check could not read: ZooKeeper when Kafka's metadata was unreadable."""
+        return ("zookeeper",) if self.kafka is not None and not self.kafka.readable else ()
+
+    def exit_code(self) -> int:
+        """What `check` exits with: 2 when a source could not be read (an error, not a verdict), 1 drift, 0."""
+        if self.unread_sources():
+            return 2
+        return 1 if self.has_drift() else 0
 
     def counts(self) -> dict[str, int]:
         return {state: sum(1 for o in self.objects if o.state == state) for state in STATES}
 
     def as_stale(self, errors: tuple[SourceFailure, ...]) -> "DriftReport":
         """This report, kept as the last good one after a failed refresh."""
-        return replace(self, errors=errors, stale=True, sections=dict(self.sections))
+        return replace(self, errors=errors, stale=True)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data (`check --format json`, `/drift`), masked."""
@@ -116,8 +180,10 @@ class DriftReport:
                 for o in self.objects
             ],
         }
-        for name, section in sorted(self.sections.items()):
-            out[name] = section.to_dict() if hasattr(section, "to_dict") else section
+        if self.kafka is not None:
+            out["kafka"] = self.kafka.to_dict()
+        if self.sync is not None:
+            out["sync"] = self.sync.to_dict()
         return mask_value(out)
 
 
@@ -148,8 +214,8 @@ def format_text(report: DriftReport) -> str:
     for obj in report.objects:
         if obj.health and obj.health.status not in (HEALTHY,) and obj.state != MISSING:
             lines.append(f"  {obj.health.status:<9} {obj.ref}: {obj.health.message}")
-    for name, section in sorted(report.sections.items()):
-        text = section.format_text() if hasattr(section, "format_text") else ""
-        if text:
-            lines.append(text)
+    if report.kafka is not None:
+        lines.append(report.kafka.format_text())
+    if report.sync is not None and report.sync.format_text():
+        lines.append(report.sync.format_text())
     return mask_text("\n".join(lines)) + "\n"

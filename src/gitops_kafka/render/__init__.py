@@ -10,10 +10,9 @@ import copy
 from typing import Any
 
 from gitops_kafka.config import EnvironmentConfig
+from gitops_kafka.kube.objects import CLUSTER_SCOPED, ObjectKey
 from gitops_kafka.render import alerts, common, detector, kafka, kafka_manager, topics, zookeeper
 
-CLUSTER_SCOPED = frozenset({"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
-                            "PersistentVolume", "StorageClass", "PriorityClass"})
 
 
 def components(config: EnvironmentConfig) -> dict[str, list[dict[str, Any]]]:
@@ -53,9 +52,9 @@ def namespace(config: EnvironmentConfig) -> dict[str, Any]:
     }
 
 
-def object_key(obj: dict[str, Any]) -> tuple[str, str, str]:
-    """Identity of an object within one namespace: group/version-less kind and name suffice here."""
-    return obj["apiVersion"].split("/")[0] if "/" in obj["apiVersion"] else "", obj["kind"], obj["metadata"]["name"]
+def object_key(obj: dict[str, Any]) -> ObjectKey:
+    """Identity of a rendered object: rendered objects name no namespace (the overlay sets it)."""
+    return ObjectKey.of(obj)
 
 
 def overlay_only(config: EnvironmentConfig) -> list[dict[str, Any]]:

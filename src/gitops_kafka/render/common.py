@@ -10,10 +10,8 @@ import json
 from typing import Any
 
 from gitops_kafka.config import EnvironmentConfig, Resources
+from gitops_kafka.kube.objects import ENVIRONMENT_LABEL, MANAGED_BY, MANAGED_LABEL  # noqa: F401  (common.X)
 
-MANAGED_BY = "gitops-kafka"
-MANAGED_LABEL = "app.kubernetes.io/managed-by"
-ENVIRONMENT_LABEL = "gitops-kafka.io/environment"
 CONFIG_HASH_ANNOTATION = "gitops-kafka.io/config-hash"
 PART_OF = "kafka"
 NON_ROOT_UID = 1000

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from gitops_kafka import topology
 from gitops_kafka.config import EnvironmentConfig
 from gitops_kafka.render import common
 
 
-def sync_name(config: EnvironmentConfig) -> str:
-    return f"{config.cluster_name}-{config.name}"
+sync_name = topology.sync_name
 
 
 def source_path(config: EnvironmentConfig) -> str:

@@ -14,13 +14,14 @@ from typing import Any
 
 import math
 
+from gitops_kafka import topology
 from gitops_kafka.config import EnvironmentConfig
 from gitops_kafka.quantity import parse_quantity
 from gitops_kafka.render import common
 
 NAME = "kafka"
 COMPONENT = "broker"
-PORT = 9092
+PORT = topology.KAFKA_PORT
 DATA_DIR = "/var/lib/kafka/data"
 
 # Variables the image must not see as broker properties avoid the KAFKA_ prefix.
@@ -44,23 +45,8 @@ def startup_failures(storage_size: str) -> int:
     return math.ceil((STARTUP_BASE_SECONDS + STARTUP_SECONDS_PER_GIB * gib) / STARTUP_PERIOD)
 
 
-def stateful_set_name(config: EnvironmentConfig) -> str:
-    kept = config.adopt.kafka
-    return kept.name if kept else config.cluster_name
-
-
-def service_name(config: EnvironmentConfig) -> str:
-    kept = config.adopt.kafka
-    return kept.service if kept else config.cluster_name
-
-
-def headless_name(config: EnvironmentConfig) -> str:
-    kept = config.adopt.kafka
-    return kept.headless_service if kept else f"{config.cluster_name}-headless"
-
-
-def bootstrap(config: EnvironmentConfig) -> str:
-    return f"{service_name(config)}:{PORT}"
+stateful_set_name = topology.kafka_stateful_set
+service_name, headless_name, bootstrap = topology.kafka_service, topology.kafka_headless, topology.bootstrap
 
 
 def env_name(prop: str) -> str:

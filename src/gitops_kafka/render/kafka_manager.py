@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from gitops_kafka import topology
 from gitops_kafka.config import EnvironmentConfig
 from gitops_kafka.render import common, zookeeper
 
 NAME = "kafka-manager"
 COMPONENT = "ui"
 PORT = 9000
-ROOT_ZNODE = "/kafka-manager"
+ROOT_ZNODE = topology.CMAK_ROOT_ZNODE
 POLICY_EXCEPTION_ANNOTATION = "gitops-kafka.io/policy-exception"
 
 CREATE_ROOT = """# Creates CMAK's root znode if it is missing; waits until ZooKeeper answers.
@@ -149,11 +150,7 @@ def render(config: EnvironmentConfig) -> list[dict[str, Any]]:
     ]
 
 
-def zookeeper_hosts(config: EnvironmentConfig) -> str:
-    """CMAK's own ZK_HOSTS: the ensemble's root (or an adopted CMAK's own chroot), never Kafka's chroot."""
-    kept = config.adopt.kafka_manager
-    chroot = kept.zookeeper_root if kept and kept.zookeeper_root else ""
-    return f"{zookeeper.service_name(config)}:{zookeeper.CLIENT_PORT}{chroot}"
+zookeeper_hosts = topology.cmak_zookeeper_hosts
 
 
 def deployment(config: EnvironmentConfig) -> dict[str, Any]:

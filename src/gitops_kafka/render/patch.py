@@ -1,7 +1,7 @@
 """Strategic-merge patches: the smallest patch that turns one object into another under kustomize.
 
 Lists of named things (containers, env, volumes, ports...) are merged by key, as
-kustomize does with the Kubernetes schema's merge keys; other lists are replaced
+kustomize does with the Kubernetes schema's merge keys (`gitops_kafka.kube.lists`); other lists are replaced
 whole. Kustomize places the items a patch names first, in the patch's order, then
 the untouched ones. Where order means something (containers: the first is the
 default one; init containers run in order) a patch names a prefix of the new list
@@ -14,25 +14,18 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-# x-kubernetes-patch-merge-key of the lists the generator writes.
-MERGE_KEYS = {
-    "containers": "name", "initContainers": "name", "env": "name", "volumes": "name",
-    "volumeMounts": "mountPath", "imagePullSecrets": "name", "topologySpreadConstraints": "topologyKey",
-}
-ORDERED = frozenset({"containers", "initContainers"})
+from gitops_kafka.kube.lists import ORDERED, list_key
+
 _SAME = object()
 
 
 def merge_key(field: str, items: list[Any]) -> str | None:
-    if not items or not all(isinstance(i, dict) for i in items):
+    """The patchMergeKey of a list field (`gitops_kafka.kube.lists`), when every item has it, each once."""
+    key = list_key(field, items)
+    if key is None or key.merge is None:
         return None
-    if field == "ports":
-        key = "containerPort" if all("containerPort" in i for i in items) else "port"
-    else:
-        key = MERGE_KEYS.get(field)
-    if key and all(key in i for i in items) and len({i[key] for i in items}) == len(items):
-        return key
-    return None
+    values = [i.get(key.merge) for i in items]
+    return key.merge if None not in values and len(set(values)) == len(values) else None
 
 
 def object_patch(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from gitops_kafka import topology
 from gitops_kafka.config import EnvironmentConfig
 from gitops_kafka.render import common
 
 NAME = "zookeeper"
 COMPONENT = "coordination"
-CLIENT_PORT, SERVER_PORT, ELECTION_PORT, METRICS_PORT = 2181, 2888, 3888, 7000
+CLIENT_PORT, SERVER_PORT, ELECTION_PORT, METRICS_PORT = topology.ZOOKEEPER_CLIENT_PORT, 2888, 3888, 7000
 FOUR_LETTER_WORDS = "srvr,mntr,ruok,conf,isro"
 DATA_DIR = "/data"
 CONF_DIR = "/conf"
@@ -92,21 +93,7 @@ LOGBACK = """<configuration>
 """
 
 
-def base_name(config: EnvironmentConfig) -> str:
-    """The StatefulSet's name (and the prefix of the objects only the generator owns)."""
-    kept = config.adopt.zookeeper
-    return kept.name if kept else f"{config.cluster_name}-{NAME}"
-
-
-def service_name(config: EnvironmentConfig) -> str:
-    """The client Service: what Kafka's zookeeper.connect and CMAK's ZK_HOSTS name."""
-    kept = config.adopt.zookeeper
-    return kept.service if kept else base_name(config)
-
-
-def headless_name(config: EnvironmentConfig) -> str:
-    kept = config.adopt.zookeeper
-    return kept.headless_service if kept else f"{base_name(config)}-headless"
+base_name, service_name, headless_name = topology.zookeeper_name, topology.zookeeper_service, topology.zookeeper_headless
 
 
 def render(config: EnvironmentConfig) -> list[dict[str, Any]]:

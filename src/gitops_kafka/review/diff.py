@@ -15,12 +15,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitops_kafka.kube.lists import identity as identity_of, item_segment, join, list_key
+from gitops_kafka.kube.objects import ObjectKey, load
 from gitops_kafka.mask import mask_object
 from gitops_kafka.review import objects as obj
 
 ADDED, REMOVED, CHANGED, REPLACED = "added", "removed", "changed", "replaced"
 HASH_SUFFIX = re.compile(r"^(.*)-[0-9a-f]{10}$")
-LIST_KEYS = ("name", "containerPort", "mountPath", "devicePath", "ip", "topologyKey")
 
 
 class Absent:
@@ -57,11 +58,11 @@ class ObjectChange:
         return f"{self.kind}/{self.name}"
 
 
-Key = tuple[str, str, str, str]
+Key = ObjectKey
 
 
 def identity(o: dict) -> Key:
-    return (obj.group(o), o.get("kind", ""), obj.namespace(o), obj.name(o))
+    return ObjectKey.of(o)
 
 
 def diff_objects(before: list[dict], after: list[dict]) -> list[ObjectChange]:
@@ -120,19 +121,19 @@ def mask_secrets(before: dict | None, after: dict | None) -> tuple[dict | None, 
             None if after is None else mask_object(after, before))
 
 
-def field_changes(before: Any, after: Any, path: str = "") -> list[FieldChange]:
-    """The leaves that differ, by path; lists of named items are matched by name, not position."""
+def field_changes(before: Any, after: Any, path: str = "", field: str = "") -> list[FieldChange]:
+    """The leaves that differ, by path; lists of named items are matched by their key (`kube.lists`), not position."""
     if before == after:
         return []
     if isinstance(before, dict) and isinstance(after, dict):
         out: list[FieldChange] = []
         for key in [*before, *(k for k in after if k not in before)]:
-            out.extend(field_changes(before.get(key, ABSENT), after.get(key, ABSENT), _join(path, key)))
+            out.extend(field_changes(before.get(key, ABSENT), after.get(key, ABSENT), join(path, key), str(key)))
         return out
     if isinstance(before, list) and isinstance(after, list):
-        key = _list_key(before, after)
+        key = _list_key(field, before, after)
         if key:
-            return _keyed_list_changes(before, after, key, path)
+            return _keyed_list_changes(before, after, field, key, path)
         if len(before) == len(after):
             out = []
             for index, (a, b) in enumerate(zip(before, after)):
@@ -141,40 +142,23 @@ def field_changes(before: Any, after: Any, path: str = "") -> list[FieldChange]:
     return [FieldChange(path or ".", before, after)]
 
 
-def _keyed_list_changes(before: list, after: list, key: str, path: str) -> list[FieldChange]:
-    old = {_item_key(i, key): i for i in before}
-    new = {_item_key(i, key): i for i in after}
+def _keyed_list_changes(before: list, after: list, field: str, key, path: str) -> list[FieldChange]:
+    old = {item_segment(field, i, key): i for i in before}
+    new = {item_segment(field, i, key): i for i in after}
     out = []
     for k in [*old, *(k for k in new if k not in old)]:
-        out.extend(field_changes(old.get(k, ABSENT), new.get(k, ABSENT), f"{path}[{key}={k}]"))
+        out.extend(field_changes(old.get(k, ABSENT), new.get(k, ABSENT), join(path, k)))
     if not out:  # same items, another order
-        out.append(FieldChange(f"{path} (order)", list(old), list(new)))
+        names = lambda side: [",".join(v for _, v in identity_of(key, i)) for i in side]  # noqa: E731
+        out.append(FieldChange(f"{path} (order)", names(before), names(after)))
     return out
 
 
-def _list_key(before: list, after: list) -> str | None:
-    """The field that names the items of both lists, if every item has one, distinct within its list."""
-    sides = [before, after]
-    if not before + after or not all(isinstance(i, dict) for i in before + after):
-        return None
-    for key in ("metadata.name", *LIST_KEYS):
-        names = [[_item_key(i, key) for i in side] for side in sides]
-        if all(n is not None for side in names for n in side) and all(len(set(map(str, side))) == len(side) for side in names):
-            return key
-    return None
-
-
-def _item_key(item: dict, key: str):
-    if key == "metadata.name":
-        return (item.get("metadata") or {}).get("name") if isinstance(item.get("metadata"), dict) else None
-    return item.get(key)
-
-
-def _join(path: str, key: Any) -> str:
-    key = str(key)
-    if re.fullmatch(r"[A-Za-z0-9_-]+", key):
-        return f"{path}.{key}" if path else key
-    return f"{path}[{key!r}]" if path else f"[{key!r}]"
+def _list_key(field: str, before: list, after: list):
+    """The key naming the items of both lists, if every item has one, distinct within its list."""
+    sides = [side for side in (before, after) if side]
+    keys = {list_key(field, side, by_name=True) for side in sides}
+    return keys.pop() if len(keys) == 1 and None not in keys else None
 
 
 # ---------------------------------------------------------------- two revisions of a repository
@@ -204,7 +188,7 @@ def diff_revisions(repo_path, base: str, head: str | None, envs: list[str] | Non
     from gitops_kafka.review.render import snapshot
 
     def build(snap, env) -> list[dict]:
-        return obj.load(snap.build(env)) if snap.has_environment(env) else []
+        return load(snap.build(env)) if snap.has_environment(env) else []
 
     repo = GitRepo(repo_path)
     out = []

@@ -11,8 +11,6 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from gitops_kafka.quantity import parse_java_size, parse_quantity
 
 NAME_LABEL = "app.kubernetes.io/name"
@@ -22,15 +20,6 @@ TOPICS_NAME, TOPICS_KEY = "kafka-topics", "topics.tsv"  # the topic Job's Config
 ENSURE_TOPIC = re.compile(r"^\s*ensure_topic\s+(?!\()(.+)$", re.MULTILINE)
 
 
-def load(text: str) -> list[dict[str, Any]]:
-    """The objects of a multi-document YAML stream (kustomize's output); libyaml's loader when present."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return [d for d in yaml.load_all(text, Loader=loader) if isinstance(d, dict)]
-
-
-def group(obj: dict) -> str:
-    api_version = obj.get("apiVersion", "")
-    return api_version.split("/")[0] if "/" in api_version else ""
 
 
 def name(obj: dict) -> str:
@@ -143,14 +132,14 @@ def storage_requests(obj: dict) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
-class Topic:
+class EnsuredTopic:
     name: str
     partitions: int
     replication_factor: int
     config: str
 
 
-def topics(objects: list[dict]) -> dict[str, Topic]:
+def topics(objects: list[dict]) -> dict[str, EnsuredTopic]:
     """The topics the topic Job ensures: its ConfigMap's `topics.tsv` (one topic a line, tab-separated:
     NAME PARTITIONS RF KEY=VALUE...), or the `ensure_topic NAME PARTITIONS RF CONFIGS` lines of Jobs
     rendered before the list moved out of the command."""
@@ -168,14 +157,14 @@ def topics(objects: list[dict]) -> dict[str, Topic]:
                 for match in ENSURE_TOPIC.finditer(str(text)):
                     try:
                         parts = shlex.split(match.group(1))
-                        topic = Topic(parts[0], int(parts[1]), int(parts[2]), parts[3] if len(parts) > 3 else "")
+                        topic = EnsuredTopic(parts[0], int(parts[1]), int(parts[2]), parts[3] if len(parts) > 3 else "")
                     except (ValueError, IndexError):
                         continue
                     out[topic.name] = topic
     return out
 
 
-def _topic_line(line: str) -> Topic | None:
+def _topic_line(line: str) -> EnsuredTopic | None:
     fields = line.split("\t")
     try:
         name, partitions, replication = fields[0], int(fields[1]), int(fields[2])
@@ -183,7 +172,7 @@ def _topic_line(line: str) -> Topic | None:
         return None
     pairs = [field.partition("=") for field in fields[3:]]
     config = ",".join(f"{k}=[{v}]" if "," in v else f"{k}={v}" for k, _, v in sorted(pairs))
-    return Topic(name, partitions, replication, config)
+    return EnsuredTopic(name, partitions, replication, config)
 
 
 def image_version(image: str) -> tuple[str, tuple[int, ...]]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from gitops_kafka.kube.lists import item_segment, join, list_key
+from gitops_kafka.kube.objects import load
 from gitops_kafka.review import objects as obj
 
 EXCEPTION_ANNOTATION = "gitops-kafka.io/policy-exception"
@@ -45,16 +47,18 @@ def schema_findings(objects: list[dict], kubernetes_version: str) -> list[Findin
 
 
 def field_path(o: dict, parts: list) -> str:
-    """A jsonschema path with list positions replaced by item names where items have them."""
-    out, node = "", o
+    """A jsonschema path with list positions replaced by item keys (`kube.lists`) where items have them."""
+    out, node, field = "", o, ""
     for part in parts:
         if isinstance(part, int) and isinstance(node, list) and part < len(node):
             item = node[part]
-            label = item.get("name") if isinstance(item, dict) else None
-            out += f"[name={label}]" if label else f"[{part}]"
+            key = list_key(field, node, by_name=True)
+            segment = item_segment(field, item, key) if key else None
+            out += f"[{segment}]" if segment else f"[{part}]"
             node = item
         else:
-            out += f".{part}" if out else str(part)
+            out = join(out, part)
+            field = str(part)
             node = node.get(part) if isinstance(node, dict) else None
     return out or "."
 
@@ -257,5 +261,5 @@ def validate_environments(repo_path: Path, envs: list[str] | None, ref: str | No
         results = {}
         for env in names:
             version = load_environment(snap.root, env).kubernetes_version
-            results[env] = validate(obj.load(snap.build(env)), version)
+            results[env] = validate(load(snap.build(env)), version)
         return results

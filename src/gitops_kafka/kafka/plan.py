@@ -22,13 +22,13 @@ import shlex
 from dataclasses import dataclass
 
 from gitops_kafka.config import CONTROL_CHARACTER, KAFKA_PROPERTY, EnvironmentConfig
-from gitops_kafka.drift import kafka_metadata as km
-from gitops_kafka.render import kafka as kafka_render
+from gitops_kafka.kafka import metadata as km
+from gitops_kafka import topology
 from gitops_kafka.render.topics import config_argument
 
 
 @dataclass(frozen=True)
-class Step:
+class TopicStep:
     """One change: `create`, `add-partitions`, `set-config`, `delete-config`; or, without a command,
     `note` (a difference for a person), `wait` (nothing to do yet) or `unreadable` (cannot plan)."""
 
@@ -63,43 +63,43 @@ def one_line(text: str) -> str:
     return CONTROL_CHARACTER.sub(lambda m: json.dumps(m.group())[1:-1], text)
 
 
-def plan(snapshot: km.Snapshot, config: EnvironmentConfig, bootstrap: str | None = None) -> list[Step]:
-    bootstrap = bootstrap or kafka_render.bootstrap(config)
+def plan(snapshot: km.MetadataSnapshot, config: EnvironmentConfig, bootstrap: str | None = None) -> list[TopicStep]:
+    bootstrap = bootstrap or topology.bootstrap(config)
     topics_cmd = ("kafka-topics", "--bootstrap-server", bootstrap)
     configs_cmd = ("kafka-configs", "--bootstrap-server", bootstrap, "--alter", "--entity-type", "topics")
-    steps: list[Step] = []
+    steps: list[TopicStep] = []
     for topic in config.topics:
         name, live = topic.name, snapshot.assignment(topic.name)
         if name in snapshot.pending_deletion:
-            steps.append(Step("wait", name, f"{name} is being deleted; plan again once the deletion completes"))
+            steps.append(TopicStep("wait", name, f"{name} is being deleted; plan again once the deletion completes"))
             continue
         if live is None:
             configs = [a for k, v in sorted(topic.config.items()) for a in ("--config", f"{k}={v}")]
-            steps.append(Step("create", name, f"create {name}: {topic.partitions} partitions, replication factor "
+            steps.append(TopicStep("create", name, f"create {name}: {topic.partitions} partitions, replication factor "
                                               f"{topic.replication_factor}", (
                 *topics_cmd, "--create", "--topic", name, "--partitions", str(topic.partitions),
                 "--replication-factor", str(topic.replication_factor), *configs)))
             continue
         if isinstance(live, km.Unreadable):
-            steps.append(Step("unreadable", name, f"{name}: cannot plan, {shown(live.path)} is unreadable: {live.reason}"))
+            steps.append(TopicStep("unreadable", name, f"{name}: cannot plan, {shown(live.path)} is unreadable: {live.reason}"))
             continue
         current = len(live.replicas)
         if current < topic.partitions:
-            steps.append(Step("add-partitions", name, f"{name}: {current} -> {topic.partitions} partitions", (
+            steps.append(TopicStep("add-partitions", name, f"{name}: {current} -> {topic.partitions} partitions", (
                 *topics_cmd, "--alter", "--topic", name, "--partitions", str(topic.partitions))))
         elif current > topic.partitions:
-            steps.append(Step("note", name, f"{name} has {current} partitions, git declares {topic.partitions}: "
+            steps.append(TopicStep("note", name, f"{name} has {current} partitions, git declares {topic.partitions}: "
                                             "Kafka cannot remove partitions; change git or recreate the topic"))
         factor = live.replication_factor()
         if factor != topic.replication_factor and not live.reassigning:
-            steps.append(Step("note", name, f"{name} has replication factor {factor if factor is not None else 'mixed'}, "
+            steps.append(TopicStep("note", name, f"{name} has replication factor {factor if factor is not None else 'mixed'}, "
                                             f"git declares {topic.replication_factor}: that takes a partition "
                                             "reassignment (kafka-reassign-partitions)"))
         steps += _config_steps(name, topic.config, snapshot.configs.get(name, {}), configs_cmd)
     return steps
 
 
-def outcome(steps: list[Step]) -> int:
+def outcome(steps: list[TopicStep]) -> int:
     """0 nothing to do (or only to wait), 1 something to do (a command or a note), 2 something unreadable."""
     actions = {s.action for s in steps}
     if "unreadable" in actions:
@@ -107,20 +107,20 @@ def outcome(steps: list[Step]) -> int:
     return 1 if actions - {"wait"} else 0
 
 
-def _config_steps(name: str, desired: dict[str, str], live, configs_cmd: tuple[str, ...]) -> list[Step]:
+def _config_steps(name: str, desired: dict[str, str], live, configs_cmd: tuple[str, ...]) -> list[TopicStep]:
     if isinstance(live, km.Unreadable):
-        return [Step("unreadable", name, f"{name}: cannot plan config, {shown(live.path)} is unreadable: {live.reason}")]
+        return [TopicStep("unreadable", name, f"{name}: cannot plan config, {shown(live.path)} is unreadable: {live.reason}")]
     to_set = {k: v for k, v in desired.items() if live.get(k) != v}
     refused = sorted(k for k in set(live) - set(desired) if not KAFKA_PROPERTY.fullmatch(k))
     to_delete = sorted(set(live) - set(desired) - set(refused))
-    steps = [Step("note", name, f"{name}: ZooKeeper holds a config key Kafka would refuse, {shown(key)}: "
+    steps = [TopicStep("note", name, f"{name}: ZooKeeper holds a config key Kafka would refuse, {shown(key)}: "
                                 "no command can remove it; delete it from the topic's config znode")
              for key in refused]
     if to_set:
-        steps.append(Step("set-config", name, f"{name}: set {', '.join(f'{k}={shown(v)}' for k, v in sorted(to_set.items()))}", (
+        steps.append(TopicStep("set-config", name, f"{name}: set {', '.join(f'{k}={shown(v)}' for k, v in sorted(to_set.items()))}", (
             *configs_cmd, "--entity-name", name, "--add-config", config_argument(to_set))))
     if to_delete:
-        steps.append(Step("delete-config", name, f"{name}: remove override{'s' if len(to_delete) > 1 else ''} "
+        steps.append(TopicStep("delete-config", name, f"{name}: remove override{'s' if len(to_delete) > 1 else ''} "
                                                  f"{', '.join(to_delete)}", (
             *configs_cmd, "--entity-name", name, "--delete-config", ",".join(to_delete))))
     return steps

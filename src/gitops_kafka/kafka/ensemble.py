@@ -13,9 +13,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from gitops_kafka.config import EnvironmentConfig
-from gitops_kafka.drift.zookeeper import four_letter_word
+from gitops_kafka.kafka.zookeeper import four_letter_word
 from gitops_kafka.errors import SourceError
-from gitops_kafka.render import zookeeper as zookeeper_render
+from gitops_kafka import topology
 
 SERVING_MODES = ("leader", "follower", "standalone", "observer", "read-only")
 MODES = (*SERVING_MODES, "not-serving")
@@ -23,9 +23,7 @@ MODES = (*SERVING_MODES, "not-serving")
 
 def declared_members(config: EnvironmentConfig) -> list[str]:
     """The members the environment runs, by their stable headless-Service DNS names."""
-    base, headless = zookeeper_render.base_name(config), zookeeper_render.headless_name(config)
-    return [f"{base}-{i}.{headless}.{config.namespace}.svc.{config.cluster_domain}:{zookeeper_render.CLIENT_PORT}"
-            for i in range(config.zookeeper.replicas)]
+    return topology.zookeeper_members(config)
 
 
 @dataclass(frozen=True)

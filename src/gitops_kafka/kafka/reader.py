@@ -18,8 +18,8 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from gitops_kafka.drift import kafka_metadata as km
-from gitops_kafka.drift.zookeeper import SOURCE, Session
+from gitops_kafka.kafka import metadata as km
+from gitops_kafka.kafka.zookeeper import SOURCE, Session
 from gitops_kafka.errors import SourceError
 
 TOPICS, CONFIGS, IDS, DELETIONS = "/brokers/topics", "/config/topics", "/brokers/ids", "/admin/delete_topics"
@@ -57,7 +57,7 @@ def parsed(path: str, data: bytes | None, parse: Callable[[bytes | None], T]) ->
 
 
 class KafkaReader:
-    """Reads a `Snapshot` per cycle; `reads` counts the znode requests of the last cycle."""
+    """Reads a `MetadataSnapshot` per cycle; `reads` counts the znode requests of the last cycle."""
 
     def __init__(self, hosts: str, chroot: str | None = None, cluster_name: str = "kafka", timeout: float = 10.0,
                  manager_root: str = km.KAFKA_MANAGER_ROOT):
@@ -96,7 +96,7 @@ class KafkaReader:
             return path[len(self.chroot):]
         return path
 
-    def read(self) -> km.Snapshot:
+    def read(self) -> km.MetadataSnapshot:
         """One cycle. Raises SourceError when ZooKeeper (or the chroot) cannot be read."""
         self.session.connect()
         with self._lock:
@@ -134,7 +134,7 @@ class KafkaReader:
         got = self.session.children_many([self._absolute(p) for p in paths], watch=watch)
         return {p: got[self._absolute(p)] for p in paths}
 
-    def _read(self, dirty: set[str]) -> km.Snapshot:
+    def _read(self, dirty: set[str]) -> km.MetadataSnapshot:
         self.reads = 0
         if self.chroot:
             self.reads += 1
@@ -167,7 +167,7 @@ class KafkaReader:
         def optional(path, parse):
             return None if small[path] is None else parsed(path, small[path], parse)
 
-        return km.Snapshot(
+        return km.MetadataSnapshot(
             cluster_id=optional(CLUSTER_ID, km.parse_cluster_id),
             controller=optional(CONTROLLER, km.parse_controller),
             brokers=brokers,
@@ -239,7 +239,7 @@ class KafkaReader:
 
 
 def read_once(hosts: str, chroot: str | None, cluster_name: str, timeout: float,
-              manager_root: str = km.KAFKA_MANAGER_ROOT) -> km.Snapshot:
+              manager_root: str = km.KAFKA_MANAGER_ROOT) -> km.MetadataSnapshot:
     reader = KafkaReader(hosts, chroot, cluster_name, timeout, manager_root)
     try:
         return reader.read()

@@ -11,14 +11,15 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
+from enum import Enum
 from typing import Any
 
 from gitops_kafka.config import EnvironmentConfig
-from gitops_kafka.render import kafka as kafka_render
+from gitops_kafka import topology
 
 # Topics Kafka creates and manages itself: never declared in git, never "extra".
 INTERNAL_TOPICS = frozenset({"__consumer_offsets", "__transaction_state"})
-KAFKA_MANAGER_ROOT = "/kafka-manager"
+KAFKA_MANAGER_ROOT = topology.CMAK_ROOT_ZNODE
 # Partitions named in a finding's message; the counts are always complete.
 LISTED_PARTITIONS = 10
 
@@ -44,7 +45,7 @@ class Assignment:
 
     Kafka 2.4+ writes a reassignment into the topic znode (adding_replicas, removing_replicas).
     Kafka 2.0-2.3 writes the old and new replicas together into `partitions` and the new ones
-    only into /admin/reassign_partitions: those are `targets` (see `Snapshot.assignment`).
+    only into /admin/reassign_partitions: those are `targets` (see `MetadataSnapshot.assignment`).
     """
 
     replicas: Mapping[int, tuple[int, ...]]
@@ -207,7 +208,7 @@ def parse_kafka_manager_cluster(data: bytes | None) -> str:
 # ---------------------------------------------------------------- snapshot
 
 @dataclass(frozen=True)
-class Snapshot:
+class MetadataSnapshot:
     """Kafka's metadata as read in one cycle; values are parsed or `Unreadable`."""
 
     cluster_id: str | Unreadable | None
@@ -248,7 +249,7 @@ class Snapshot:
 # ---------------------------------------------------------------- report
 
 @dataclass(frozen=True)
-class Finding:
+class MetadataFinding:
     """One difference between git and Kafka, or one unhealthy or unreadable thing."""
 
     kind: str
@@ -261,12 +262,29 @@ class Finding:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 
+class TopicState(str, Enum):
+    """Where a declared topic stands. A str: JSON, metrics and text show the value."""
+
+    IN_SYNC = "in-sync"
+    DRIFT = "drift"
+    MISSING = "missing"
+    UNREADABLE = "unreadable"
+    PENDING_DELETION = "pending-deletion"
+    REASSIGNING = "reassigning"
+
+    __str__ = str.__str__
+    __format__ = str.__format__
+
+
+DIFFERING_TOPICS = frozenset({TopicState.DRIFT, TopicState.MISSING, TopicState.UNREADABLE})  # what differs from git
+
+
 @dataclass(frozen=True)
 class TopicStatus:
-    """A topic git declares: `in-sync`, `drift`, `missing`, `unreadable`, `pending-deletion` or `reassigning`."""
+    """A topic git declares and where it stands."""
 
     name: str
-    status: str
+    status: TopicState
     kinds: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
@@ -292,7 +310,7 @@ class KafkaMetadataReport:
     pending_deletion: tuple[str, ...] = ()
     reassigning: tuple[str, ...] = ()
     unreadable: int = 0
-    findings: tuple[Finding, ...] = ()
+    findings: tuple[MetadataFinding, ...] = ()
 
     @property
     def in_sync(self) -> bool:
@@ -314,32 +332,26 @@ class KafkaMetadataReport:
 def unreadable_report(error: str) -> KafkaMetadataReport:
     """The report of a cycle that could not read ZooKeeper at all: never "in sync"."""
     return KafkaMetadataReport(readable=False, error=error,
-                               findings=(Finding("unreadable", "zookeeper", error),))
+                               findings=(MetadataFinding("unreadable", "zookeeper", error),))
 
 
 def kafka_manager_root(config: EnvironmentConfig) -> str:
     """Where CMAK keeps its znodes on the ensemble: under the chroot of its own ZK_HOSTS, not Kafka's."""
-    from gitops_kafka.render import kafka_manager
-
-    hosts = kafka_manager.zookeeper_hosts(config)
-    chroot = hosts[hosts.index("/"):].rstrip("/") if "/" in hosts else ""
-    return f"{chroot}{kafka_manager.ROOT_ZNODE}"
+    return topology.cmak_root(config)
 
 
 def expected_endpoint(config: EnvironmentConfig, broker_id: int) -> str:
     """The listener the generated StatefulSet makes broker `broker_id` advertise."""
-    pod = f"{kafka_render.stateful_set_name(config)}-{broker_id}"
-    return (f"PLAINTEXT://{pod}.{kafka_render.headless_name(config)}.{config.namespace}.svc."
-            f"{config.cluster_domain}:{kafka_render.PORT}")
+    return topology.broker_endpoint(config, broker_id)
 
 
 def excluded(topic: str, patterns: list[re.Pattern[str]]) -> bool:
     return topic in INTERNAL_TOPICS or any(p.search(topic) for p in patterns)
 
 
-def compare(snapshot: Snapshot, config: EnvironmentConfig) -> KafkaMetadataReport:
+def compare(snapshot: MetadataSnapshot, config: EnvironmentConfig) -> KafkaMetadataReport:
     """Every finding of one snapshot against the environment, in a stable order."""
-    findings: list[Finding] = []
+    findings: list[MetadataFinding] = []
     findings += _unreadable_findings(snapshot)
     findings += _broker_findings(snapshot, config)
     findings += _kafka_manager_findings(snapshot, config)
@@ -354,7 +366,7 @@ def compare(snapshot: Snapshot, config: EnvironmentConfig) -> KafkaMetadataRepor
     declared = {t.name for t in config.topics}
     extra = sorted(t for t in snapshot.topics if t not in declared and not excluded(t, patterns)
                    and t not in snapshot.pending_deletion)
-    findings += [Finding("topic-extra", t, f"topic {t} exists in Kafka but git does not declare it (left alone)")
+    findings += [MetadataFinding("topic-extra", t, f"topic {t} exists in Kafka but git does not declare it (left alone)")
                  for t in extra]
     return KafkaMetadataReport(
         readable=True,
@@ -370,70 +382,70 @@ def compare(snapshot: Snapshot, config: EnvironmentConfig) -> KafkaMetadataRepor
         findings=tuple(findings))
 
 
-def _unreadable_findings(snapshot: Snapshot):
+def _unreadable_findings(snapshot: MetadataSnapshot):
     for item in sorted(snapshot.unreadable(), key=lambda u: u.path):
-        yield Finding("unreadable", item.path, f"{item.path}: {item.reason}")
+        yield MetadataFinding("unreadable", item.path, f"{item.path}: {item.reason}")
 
 
-def _broker_findings(snapshot: Snapshot, config: EnvironmentConfig):
+def _broker_findings(snapshot: MetadataSnapshot, config: EnvironmentConfig):
     expected = set(range(config.kafka.replicas))
     registered = set(snapshot.brokers)
     for broker_id in sorted(expected - registered):
-        yield Finding("broker-missing", str(broker_id), f"broker {broker_id} is not registered in /brokers/ids")
+        yield MetadataFinding("broker-missing", str(broker_id), f"broker {broker_id} is not registered in /brokers/ids")
     for broker_id in sorted(registered - expected):
-        yield Finding("broker-unexpected", str(broker_id),
+        yield MetadataFinding("broker-unexpected", str(broker_id),
                       f"broker {broker_id} is registered but the environment has brokers 0..{config.kafka.replicas - 1}")
     for broker_id in sorted(expected & registered):
         broker = snapshot.brokers[broker_id]
         want = expected_endpoint(config, broker_id)
         if isinstance(broker, Broker) and broker.endpoints != (want,):
-            yield Finding("broker-endpoint", str(broker_id), f"broker {broker_id} advertises {', '.join(broker.endpoints) or 'nothing'}",
+            yield MetadataFinding("broker-endpoint", str(broker_id), f"broker {broker_id} advertises {', '.join(broker.endpoints) or 'nothing'}",
                           desired=[want], actual=list(broker.endpoints))
     if snapshot.controller is None:
-        yield Finding("controller", "controller", "no controller is elected (/controller is missing)")
+        yield MetadataFinding("controller", "controller", "no controller is elected (/controller is missing)")
     elif isinstance(snapshot.controller, int) and snapshot.controller not in registered:
-        yield Finding("controller", "controller",
+        yield MetadataFinding("controller", "controller",
                       f"/controller names broker {snapshot.controller}, which is not registered", actual=snapshot.controller)
     if snapshot.cluster_id is None:
-        yield Finding("cluster-id", "cluster", "no /cluster/id: no broker ever started under this ZooKeeper path")
+        yield MetadataFinding("cluster-id", "cluster", "no /cluster/id: no broker ever started under this ZooKeeper path")
 
 
-def _kafka_manager_findings(snapshot: Snapshot, config: EnvironmentConfig):
+def _kafka_manager_findings(snapshot: MetadataSnapshot, config: EnvironmentConfig):
     if not config.kafka_manager.enabled:
         return
     root = kafka_manager_root(config)
     if not snapshot.kafka_manager_root:
-        yield Finding("kafka-manager", root, f"Kafka Manager's root znode {root} does not exist")
+        yield MetadataFinding("kafka-manager", root, f"Kafka Manager's root znode {root} does not exist")
     elif snapshot.kafka_manager_cluster is None:
-        yield Finding("kafka-manager", config.cluster_name,
+        yield MetadataFinding("kafka-manager", config.cluster_name,
                       f"cluster {config.cluster_name} is not registered in Kafka Manager "
                       f"({root}/configs/{config.cluster_name} is missing)")
 
 
-def _topic_findings(snapshot: Snapshot, config: EnvironmentConfig):
+def _topic_findings(snapshot: MetadataSnapshot, config: EnvironmentConfig):
     statuses, findings = [], []
     for topic in config.topics:
         name, live = topic.name, snapshot.assignment(topic.name)
         kinds: list[str] = []
         if name in snapshot.pending_deletion:
-            statuses.append(TopicStatus(name, "pending-deletion"))
+            statuses.append(TopicStatus(name, TopicState.PENDING_DELETION))
             continue
         if live is None:
-            findings.append(Finding("topic-missing", name, f"topic {name} is declared in git but does not exist",
+            findings.append(MetadataFinding("topic-missing", name, f"topic {name} is declared in git but does not exist",
                                     desired=topic.partitions))
-            statuses.append(TopicStatus(name, "missing", ("topic-missing",)))
+            statuses.append(TopicStatus(name, TopicState.MISSING, ("topic-missing",)))
             continue
         if isinstance(live, Unreadable):
-            statuses.append(TopicStatus(name, "unreadable", ("unreadable",)))
+            statuses.append(TopicStatus(name, TopicState.UNREADABLE, ("unreadable",)))
             continue
         if len(live.replicas) != topic.partitions:
             kinds.append("partitions")
-            findings.append(Finding("partitions", name, f"topic {name} has {len(live.replicas)} partitions, git declares {topic.partitions}",
+            findings.append(MetadataFinding("partitions", name, f"topic {name} has {len(live.replicas)} partitions, git declares {topic.partitions}",
                                     desired=topic.partitions, actual=len(live.replicas)))
         factor = live.replication_factor()
         if factor != topic.replication_factor:
             kinds.append("replication-factor")
-            findings.append(Finding("replication-factor", name,
+            findings.append(MetadataFinding("replication-factor", name,
                                     f"topic {name} has replication factor {factor if factor is not None else 'mixed'}, "
                                     f"git declares {topic.replication_factor}",
                                     desired=topic.replication_factor, actual=factor))
@@ -446,22 +458,23 @@ def _topic_findings(snapshot: Snapshot, config: EnvironmentConfig):
                     kinds.append("config")
                     what = (f"sets {key}={have!r}, git does not" if want is None else
                             f"lacks {key}={want!r}" if have is None else f"has {key}={have!r}, git declares {want!r}")
-                    findings.append(Finding("config", name, f"topic {name} {what}", desired=want, actual=have))
+                    findings.append(MetadataFinding("config", name, f"topic {name} {what}", desired=want, actual=have))
         reassigning = live.reassigning or (isinstance(snapshot.reassigning, Mapping) and name in snapshot.reassigning)
         # A config that cannot be read is no difference found: without another one, the verdict is unknown.
-        status = "drift" if kinds else "unreadable" if unreadable else "reassigning" if reassigning else "in-sync"
+        status = (TopicState.DRIFT if kinds else TopicState.UNREADABLE if unreadable else
+                  TopicState.REASSIGNING if reassigning else TopicState.IN_SYNC)
         statuses.append(TopicStatus(name, status, tuple(dict.fromkeys(kinds + ["unreadable"] * unreadable))))
     return statuses, findings
 
 
-def min_isr(name: str, snapshot: Snapshot, config: EnvironmentConfig) -> int:
+def min_isr(name: str, snapshot: MetadataSnapshot, config: EnvironmentConfig) -> int:
     """The topic's min.insync.replicas as Kafka applies it: its override, else the broker setting."""
     live = snapshot.configs.get(name)
     value = live.get("min.insync.replicas") if isinstance(live, dict) else None
     return int(value) if value is not None and value.isdigit() else config.kafka.settings.min_insync_replicas
 
 
-def _partition_findings(snapshot: Snapshot, config: EnvironmentConfig):
+def _partition_findings(snapshot: MetadataSnapshot, config: EnvironmentConfig):
     counts = {"total": 0, "offline": 0, "under_replicated": 0, "under_min_isr": 0}
     findings = []
     for name in sorted(snapshot.topics):
@@ -491,6 +504,6 @@ def _partition_findings(snapshot: Snapshot, config: EnvironmentConfig):
                                        ("under-min-isr", below, f"with fewer than min.insync.replicas={needed} in sync")):
             if partitions:
                 listed = ", ".join(map(str, partitions[:LISTED_PARTITIONS])) + (", ..." if len(partitions) > LISTED_PARTITIONS else "")
-                findings.append(Finding(kind, name, f"topic {name}: {len(partitions)} partition{'s' if len(partitions) != 1 else ''} "
+                findings.append(MetadataFinding(kind, name, f"topic {name}: {len(partitions)} partition{'s' if len(partitions) != 1 else ''} "
                                                     f"{what} ({listed})", actual=len(partitions)))
     return findings, counts

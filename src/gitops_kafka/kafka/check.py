@@ -11,16 +11,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_kafka.config import EnvironmentConfig
-from gitops_kafka.drift import kafka_metadata as km
-from gitops_kafka.drift.ensemble import EnsembleHealth, check_ensemble, declared_members
-from gitops_kafka.drift.kafka_reader import KafkaReader
+from gitops_kafka.kafka import metadata as km
+from gitops_kafka.kafka.ensemble import EnsembleHealth, check_ensemble, declared_members
+from gitops_kafka.kafka.reader import KafkaReader
 from gitops_kafka.errors import SourceError
 
 HOSTS_VARIABLE = "GITOPS_KAFKA_ZOOKEEPER"
 
 
 @dataclass(frozen=True)
-class Target:
+class ZooKeeperAddress:
     """Where to look: the ensemble members, and the chroot Kafka keeps its znodes under."""
 
     members: tuple[str, ...]
@@ -31,19 +31,19 @@ class Target:
         return ",".join(self.members)
 
 
-def target(config: EnvironmentConfig, hosts: str | None = None) -> Target:
+def target(config: EnvironmentConfig, hosts: str | None = None) -> ZooKeeperAddress:
     """The declared members, or `hosts` ('h:p,h:p[/chroot]', else $GITOPS_KAFKA_ZOOKEEPER) instead.
 
     A chroot written after the hosts replaces the environment's `kafka.zookeeper_chroot`.
     """
     hosts = hosts or os.environ.get(HOSTS_VARIABLE) or None
     if not hosts:
-        return Target(tuple(declared_members(config)), config.kafka.zookeeper_chroot)
+        return ZooKeeperAddress(tuple(declared_members(config)), config.kafka.zookeeper_chroot)
     hosts, slash, chroot = hosts.partition("/")
     members = tuple(h.strip() for h in hosts.split(",") if h.strip())
     if not members:
         raise SourceError("zookeeper", f"no ZooKeeper hosts in {hosts!r}")
-    return Target(members, f"/{chroot.strip('/')}" if slash and chroot.strip("/") else config.kafka.zookeeper_chroot)
+    return ZooKeeperAddress(members, f"/{chroot.strip('/')}" if slash and chroot.strip("/") else config.kafka.zookeeper_chroot)
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,12 @@ class KafkaCheck:
     def in_sync(self) -> bool:
         return self.ensemble.healthy and self.metadata.in_sync
 
+    @property
+    def readable(self) -> bool:
+        return self.metadata.readable
+
     def has_drift(self) -> bool:
-        """The `DriftReport` section protocol: anything found, or anything that could not be read."""
+        """`drift.report.KafkaSection`: anything found, or anything that could not be read."""
         return not self.in_sync
 
     def to_dict(self) -> dict[str, Any]:
@@ -66,8 +70,8 @@ class KafkaCheck:
         return format_text(self)
 
     def metric_families(self, environment: str | None = None):
-        """The section protocol of `metrics.ReportCollector`: this check's families, labelled by environment."""
-        from gitops_kafka.drift.kafka_metrics import metric_families
+        """`drift.report.KafkaSection`: this check's families for `metrics.ReportCollector`, labelled by environment."""
+        from gitops_kafka.kafka.metrics import metric_families
 
         return metric_families(self.ensemble, self.metadata, environment)
 
@@ -75,12 +79,12 @@ class KafkaCheck:
 class KafkaMonitor:
     """Checks one environment cycle after cycle, re-reading only what changed."""
 
-    def __init__(self, config: EnvironmentConfig, where: Target, timeout: float = 10.0):
+    def __init__(self, config: EnvironmentConfig, where: ZooKeeperAddress, timeout: float = 10.0):
         self.config = config
         self.target = where
         self.timeout = timeout
         self.reader = KafkaReader(where.hosts, where.chroot, config.cluster_name, timeout, km.kafka_manager_root(config))
-        self.snapshot: km.Snapshot | None = None
+        self.snapshot: km.MetadataSnapshot | None = None
 
     def cycle(self) -> KafkaCheck:
         ensemble = check_ensemble(list(self.target.members), min(self.timeout, 2.0))
@@ -95,7 +99,7 @@ class KafkaMonitor:
         self.reader.close()
 
 
-def check(config: EnvironmentConfig, where: Target, timeout: float = 10.0) -> tuple[KafkaCheck, km.Snapshot | None]:
+def check(config: EnvironmentConfig, where: ZooKeeperAddress, timeout: float = 10.0) -> tuple[KafkaCheck, km.MetadataSnapshot | None]:
     monitor = KafkaMonitor(config, where, timeout)
     try:
         return monitor.cycle(), monitor.snapshot

@@ -12,8 +12,8 @@ from functools import partial
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 
-from gitops_kafka.drift.ensemble import MODES, EnsembleHealth
-from gitops_kafka.drift.kafka_metadata import KafkaMetadataReport
+from gitops_kafka.kafka.ensemble import MODES, EnsembleHealth
+from gitops_kafka.kafka.metadata import DIFFERING_TOPICS, KafkaMetadataReport, TopicState
 
 EXTRA_TOPICS_LISTED = 20
 PREFIX = "gitops_kafka"
@@ -93,14 +93,14 @@ def kafka_families(report: KafkaMetadataReport, environment: str | None = None) 
         if finding.subject in declared and finding.kind in ("topic-missing", "partitions", "replication-factor", "config"):
             drift.add_metric([finding.subject, finding.kind], 1)
     for topic in report.topics:
-        if topic.status == "unreadable":
+        if topic.status == TopicState.UNREADABLE:
             drift.add_metric([topic.name, "unreadable"], 1)
     for name in report.extra_topics[:EXTRA_TOPICS_LISTED]:
         drift.add_metric([name, "topic-extra"], 1)
     yield drift
     yield gauge("topics_declared", "topics git declares", len(report.topics))
     yield gauge("topics_drifted", "declared topics that differ from git or are missing",
-                 sum(t.status in ("drift", "missing", "unreadable") for t in report.topics))
+                 sum(t.status in DIFFERING_TOPICS for t in report.topics))
     yield gauge("topics_extra", "topics in Kafka git does not declare (excluded patterns aside)", len(report.extra_topics))
     yield gauge("partitions", "partitions in Kafka", report.partitions)
     yield gauge("partitions_offline", "partitions without a leader", report.partitions_offline)

@@ -1,0 +1,1 @@
+"""ZooKeeper-mode Kafka: its metadata in ZooKeeper, the ensemble, and the topic plan that remediates drift."""
