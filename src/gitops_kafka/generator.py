@@ -14,7 +14,7 @@ import yaml
 from gitops_kafka.config import EnvironmentConfig, environment_names, load_defaults, load_environment
 from gitops_kafka.errors import ConfigError, GitError, Problem
 from gitops_kafka.gitrepo import GitRepo
-from gitops_kafka.render.kustomize import base_tree, overlay_tree, sync_tree
+from gitops_kafka.render.layout import base_tree, overlay_tree, sync_tree
 from gitops_kafka.stamp import STAMP, add_stamps, read_version
 from gitops_kafka.tree import Recovered, Tree, locked, read_dir, recover_write, staging_dir, write_tree
 
