@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from pydantic import BaseModel
 
-from conftest import git, run_cli
+from helpers import git, run_cli
 from gitops_kafka.config import fields as config_fields
 from gitops_kafka.config import problems as config_problems
 from gitops_kafka.config import EnvironmentConfig, load_environment
@@ -235,6 +235,7 @@ def kafka_add_config(argument: str) -> dict[str, str] | None:
     return {key.strip(): re.sub(r"\[?\]?", "", value).strip() for key, value in pairs}
 
 
+@pytest.mark.slow  # three hundred generated values: over half a second
 @settings(max_examples=300, deadline=None, database=None)
 @given(st.text(st.characters(codec="utf-8"), max_size=30))
 def test_a_topic_config_value_is_refused_or_reaches_kafka_unchanged(value):

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 import yaml
 
-from conftest import load_documents
+from helpers import load_documents
 from gitops_kafka import kustomize
 from gitops_kafka.config import load_defaults, load_environment
 from gitops_kafka.render import expected_objects
