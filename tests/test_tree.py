@@ -154,3 +154,60 @@ def test_output_is_byte_identical_across_processes_and_machines(repo, tmp_path):
     git(tmp_path, "clone", "--quiet", str(repo), str(second_repo))
     second = generate_in(second_repo, PYTHONHASHSEED="4242", TZ="Asia/Seoul", LANG="ko_KR.UTF-8")
     assert first and first == second
+
+
+def shared_old_and_new(tmp_path: Path):
+    """clusters/prod shared with flux bootstrap and a person; the generator's files change between two writes."""
+    root = tmp_path / "repo"
+    old, new = Tree(), Tree()
+    for tree in (old, new):
+        tree.share("clusters/prod")
+    old.add("clusters/prod/a.yaml", "old a\n")
+    old.add("clusters/prod/b.yaml", "old b\n")
+    new.add("clusters/prod/a.yaml", "new a\n")
+    new.add("clusters/prod/c.yaml", "new c\n")
+    write_tree(root, old, tmp_path / "staging")
+    (root / "clusters" / "prod" / "flux-system").mkdir()
+    (root / "clusters" / "prod" / "flux-system" / "gotk-sync.yaml").write_text("flux's\n")
+    (root / "clusters" / "prod" / "mine.yaml").write_text("a person's\n")
+    return root, old, new
+
+
+def test_a_shared_directory_gets_only_the_generators_files_replaced_and_removed(tmp_path):
+    root, old, new = shared_old_and_new(tmp_path)
+    assert write_tree(root, new, tmp_path / "staging") == ["clusters/prod"]
+    assert read_dir(root, "clusters/prod") == {
+        ".gitops-kafka-files": tree_module.MANIFEST_HEADER + "a.yaml\nc.yaml\n",
+        "a.yaml": "new a\n", "c.yaml": "new c\n",  # b.yaml was the generator's and is no longer: removed
+        "flux-system/gotk-sync.yaml": "flux's\n", "mine.yaml": "a person's\n"}
+    assert write_tree(root, new, tmp_path / "staging") == []
+    assert not (tmp_path / "staging").exists()
+
+
+def test_a_write_killed_between_file_renames_in_a_shared_directory_is_finished(tmp_path):
+    script = textwrap.dedent(f"""
+        import os, signal, sys
+        from pathlib import Path
+        sys.path[:0] = {[str(Path(__file__).parent)]!r}
+        from gitops_kafka import tree
+        from test_tree import shared_old_and_new
+        tmp = Path({str(tmp_path)!r})
+        root, old, new = shared_old_and_new(tmp)
+        real, count = os.replace, []
+        def replace(a, b):
+            real(a, b)
+            count.append(b)
+            if len(count) == 2:  # the journal, then the first file
+                os.kill(os.getpid(), signal.SIGKILL)
+        os.replace = replace
+        tree.write_tree(root, new, tmp / "staging")
+        """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == -signal.SIGKILL, result.stderr
+    root = tmp_path / "repo"
+    assert (root / "clusters" / "prod" / "b.yaml").exists()  # stopped half way
+    assert tree_module.recover(root, tmp_path / "staging") is True
+    _, _, new = shared_old_and_new(tmp_path / "again")
+    files = read_dir(root, "clusters/prod")
+    assert tree_module.generated(files) == new.expected("clusters/prod")
+    assert files["mine.yaml"] == "a person's\n" and files["flux-system/gotk-sync.yaml"] == "flux's\n"

@@ -5,12 +5,13 @@ never stops the daemon: the failure is counted by source, the last good report
 is kept and marked stale, and the next run starts from scratch, so recovery
 needs no one. /healthz answers while the process serves; /readyz only after a
 first successful check; /drift is the latest report as JSON; /metrics is
-Prometheus' text format.
+Prometheus' text format. SIGTERM (Kubernetes) and SIGINT (Ctrl-C) stop it cleanly.
 """
 from __future__ import annotations
 
 import json
 import logging
+import signal
 import threading
 import time
 from dataclasses import dataclass, field
@@ -70,6 +71,8 @@ class Daemon:
         self._checker = Checker()
         self._check = check or self._checker.run
         self._lock = threading.Lock()
+        self._checking = threading.Lock()  # held for a whole check, so stop() can wait for one to end
+        self._stopping = threading.Event()
         self._host, self._port = host, port
         self._server: HttpServer | None = None
         self._request_timeout = request_timeout
@@ -81,7 +84,8 @@ class Daemon:
         """One check; never raises for a source failure (that is what the report is for)."""
         started = time.time()
         try:
-            report = self._check(self.target)
+            with self._checking:
+                report = self._check(self.target)
             failure = None
         except SourceError as exc:
             failure = SourceFailure(exc.source, str(exc).removeprefix(f"{exc.source}: "))
@@ -135,11 +139,11 @@ class Daemon:
         self._scheduler.start()
 
     def _tick(self) -> None:
-        """The first check, then the schedule: scheduled whatever the first check did."""
+        """The first check, then the schedule: scheduled whatever the first check did (unless stopping)."""
         try:
             self.run_once()
         finally:
-            if self._scheduler.get_job("check") is None:
+            if not self._stopping.is_set() and self._scheduler.get_job("check") is None:
                 interval = self.interval or DEFAULT_INTERVAL
                 self._scheduler.add_job(self.run_once, "interval", seconds=interval, id="check",
                                         misfire_grace_time=max(1, int(interval)))
@@ -149,9 +153,16 @@ class Daemon:
         return self._port
 
     def stop(self) -> None:
+        """Stop scheduling, let a running check end, then close its sessions and the server.
+
+        The scheduler is not asked to wait for its job: it would hold its job store lock
+        while the job (the first tick) needs that lock to schedule the next checks.
+        """
+        self._stopping.set()
         if self._scheduler:
-            self._scheduler.shutdown(wait=True)
-        self._checker.close()
+            self._scheduler.shutdown(wait=False)
+        with self._checking:
+            self._checker.close()
         if self._server:
             self._server.stop()
 
@@ -160,12 +171,16 @@ class Daemon:
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         mask_logs()
-        self.start()
+        stopping = threading.Event()  # handlers first: a signal during start-up stops cleanly too
+        previous = {sig: signal.signal(sig, lambda *_: stopping.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
+            self.start()
+            while not stopping.wait(1.0):  # a bounded wait: an unbounded one never sees the signal
+                pass
+            log.info("stopping")
         finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
             self.stop()
 
     def answer(self, path: str) -> tuple[int, bytes, str]:

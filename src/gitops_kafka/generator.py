@@ -2,6 +2,9 @@
 
 Pure until the last step: `plan` renders a Tree from configuration alone; only
 `generate` touches the disk (through tree.write_tree) and git (through GitRepo).
+
+Git sees only what the generator owns: base/ and overlays/<env>/ whole, and in
+clusters/<env>/ (shared with `flux bootstrap` and people) only the files it wrote.
 """
 from __future__ import annotations
 
@@ -11,12 +14,14 @@ from typing import Any
 
 import yaml
 
-from gitops_kafka.config import EnvironmentConfig, environment_names, load_defaults, load_environment
+from gitops_kafka.config import (DEFAULTS_NAME, ENVIRONMENTS_DIR, EnvironmentConfig, environment_names,
+                                  load_defaults, load_environment)
 from gitops_kafka.errors import ConfigError, GitError, Problem
 from gitops_kafka.gitrepo import GitRepo
 from gitops_kafka.render.layout import base_tree, overlay_tree, sync_tree
 from gitops_kafka.stamp import STAMP, add_stamps, read_version
-from gitops_kafka.tree import Recovered, Tree, locked, read_dir, recover_write, staging_dir, write_tree
+from gitops_kafka.tree import (MANIFEST, Recovered, Tree, current, generated, locked, recover_write, staging_dir,
+                               write_tree)
 
 
 @dataclass
@@ -71,8 +76,8 @@ def check(root: Path, envs: list[str] | None) -> Result:
     repo = GitRepo(root)
     planned = plan(repo.root, envs)
     differences, other_versions = [], {}
-    for directory in planned.tree.owned:
-        committed, wanted = repo.head_files(directory), planned.tree.in_dir(directory)
+    for directory in planned.tree.directories:
+        committed, wanted = committed_output(repo, planned.tree, directory), planned.tree.expected(directory)
         if committed and committed.get(STAMP) != wanted[STAMP]:
             other_versions[directory] = read_version(committed.get(STAMP)) or "a version that wrote no stamp"
         for path in sorted(set(committed) | set(wanted)):
@@ -82,7 +87,30 @@ def check(root: Path, envs: list[str] | None) -> Result:
     return Result(changed=[], differences=differences, other_versions=other_versions)
 
 
+def committed_output(repo: GitRepo, tree: Tree, directory: str) -> dict[str, str]:
+    """The generator's files of directory in HEAD: all of an owned one, its own part of a shared one."""
+    files = repo.head_files(directory)
+    return generated(files) if directory in tree.shared else files
+
+
+def claimed_paths(repo: GitRepo, tree: Tree) -> list[str]:
+    """The paths generate may write, remove and commit: owned directories whole; in a shared
+    directory each file the generator wants, or wrote before (on disk or in HEAD), and nothing else."""
+    paths = list(tree.owned)
+    for directory in tree.shared:
+        names = set(tree.expected(directory)) | set(current(repo.root, tree, directory))
+        names |= set(committed_output(repo, tree, directory))
+        paths += [f"{directory}/{name}" for name in sorted(names)]
+    return paths
+
+
+def environment_paths(envs: list[str]) -> list[str]:
+    """The environment files an output was generated from (committed with it on a pull-request branch)."""
+    return [f"{ENVIRONMENTS_DIR}/{name}.yaml" for name in [DEFAULTS_NAME, *envs]]
+
+
 def generate(root: Path, envs: list[str] | None, commit: bool = True, branch: str | None = None) -> Result:
+    """Write the output; commit it (with --branch: with the environment files, on a new branch)."""
     repo = GitRepo(root)
     with locked(repo.git_dir):
         return _generate_locked(repo, envs, commit, branch)
@@ -94,8 +122,9 @@ def _generate_locked(repo: GitRepo, envs: list[str] | None, commit: bool, branch
     staging = staging_dir(root, repo.git_dir)
     recovered = recover_write(root, staging)
     planned = plan(root, envs)
-    refuse_uncommitted_work(repo, planned.tree, recovered)
-    before = {d: repo.head_files(d) for d in planned.tree.owned} if commit else {}
+    paths = claimed_paths(repo, planned.tree)
+    refuse_uncommitted_work(repo, planned.tree, paths, recovered)
+    before = {d: committed_output(repo, planned.tree, d) for d in planned.tree.directories} if commit else {}
     changed = write_tree(root, planned.tree, staging)
     result = Result(changed=changed)
     if "base" in changed:
@@ -104,19 +133,21 @@ def _generate_locked(repo: GitRepo, envs: list[str] | None, commit: bool, branch
             result.notes.append(f"base/ changed: regenerate the other environments too ({', '.join(others)}), "
                                 "e.g. with --all")
     if commit:
-        message = commit_message(planned.envs, before, planned.tree)
-        result.commit = repo.commit(planned.tree.owned, message, branch)
+        sources = environment_paths(planned.envs) if branch else []
+        message = commit_message(planned.envs, before, planned.tree, repo.changed(sources) if sources else [])
+        result.commit = repo.commit(paths + sources, message, branch)
         result.branch = branch if result.commit and branch else repo.current_branch()
     return result
 
 
-def refuse_uncommitted_work(repo: GitRepo, tree: Tree, recovered: Recovered | None = None) -> None:
-    """Stop before writing over changes nobody committed, unless they already equal the output
+def refuse_uncommitted_work(repo: GitRepo, tree: Tree, paths: list[str], recovered: Recovered | None = None) -> None:
+    """Stop before writing over changes nobody committed in paths, unless they already equal the output
     or are the output of an earlier, killed run that this run just finished."""
     conflicts = []
-    for status, path in repo.uncommitted(tree.owned):
+    output = {f"{d}/{name}": text for d in tree.directories for name, text in tree.expected(d).items()}
+    for status, path in repo.uncommitted(paths):
         on_disk = repo.root / path
-        wanted = tree.files.get(path)
+        wanted = output.get(path)
         if recovered and recovered.wrote(repo.root, path):
             continue  # generated by the killed run, not edited by anyone
         if wanted is None and not on_disk.exists():
@@ -131,13 +162,15 @@ def refuse_uncommitted_work(repo: GitRepo, tree: Tree, recovered: Recovered | No
 
 # ---------------------------------------------------------------- commit message
 
-def commit_message(envs: list[str], before: dict[str, dict[str, str]], tree: Tree) -> str:
-    """A subject naming the environments and changed objects, a body listing each changed field."""
-    lines, touched = [], []
-    for directory in tree.owned:
-        old, new = before.get(directory, {}), tree.in_dir(directory)
+def commit_message(envs: list[str], before: dict[str, dict[str, str]], tree: Tree,
+                   sources: list[str] = ()) -> str:
+    """A subject naming the environments and changed objects, a body listing the changed
+    environment files (sources) and each changed field."""
+    lines, touched = [f"- {path}: edited" for path in sources], []
+    for directory in tree.directories:
+        old, new = before.get(directory, {}), tree.expected(directory)
         for path in sorted(set(old) | set(new)):
-            if old.get(path) == new.get(path):
+            if old.get(path) == new.get(path) or path == MANIFEST:
                 continue
             for change in describe_file(old.get(path), new.get(path), patch="patches/" in path):
                 lines.append(f"- {directory}/{path}: {change}")

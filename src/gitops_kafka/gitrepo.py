@@ -103,6 +103,16 @@ class GitRepo:
             entries.append((status, path))
         return entries
 
+    def changed(self, paths: list[str]) -> list[str]:
+        """Those of paths with uncommitted work (staged, modified, deleted or untracked)."""
+        return sorted({path for _, path in self.uncommitted(paths)})
+
+    def known(self, paths: list[str]) -> list[str]:
+        """Those of paths that exist in the working tree or are tracked (a pathspec git accepts)."""
+        tracked = self._run("ls-files", "-z", "--", *paths).split("\0") if paths else []
+        return [p for p in paths if (self.root / p).exists()
+                or any(t == p or t.startswith(p.rstrip("/") + "/") for t in tracked if t)]
+
     def current_branch(self) -> str | None:
         try:
             return self._repo.active_branch.name
@@ -128,6 +138,9 @@ class GitRepo:
             if branch in [h.name for h in self._repo.heads]:
                 raise GitError(f"branch {branch!r} already exists; choose a new name for the pull request")
             self._run("check-ref-format", "--branch", branch)
+        paths = self.known(paths)
+        if not paths:
+            return None
         self._run("add", "--all", "--", *paths)
         staged = self._run("diff", "--cached", "--name-only", *(["HEAD"] if self.has_head else []), "--", *paths)
         if not staged.strip():

@@ -8,9 +8,7 @@ kustomization or a directory source lists as YAML, so the stamp never reaches a 
 from __future__ import annotations
 
 from gitops_kafka import __version__
-from gitops_kafka.tree import Tree
-
-STAMP = ".gitops-kafka-version"
+from gitops_kafka.tree import STAMP, Tree
 PREFIX = "gitops-kafka "
 
 
@@ -20,8 +18,8 @@ def stamp_text(version: str) -> str:
 
 
 def add_stamps(tree: Tree, version: str | None = None) -> None:
-    """Put a stamp naming version (default: this package's) in every directory the tree owns."""
-    for directory in tree.owned:
+    """Put a stamp naming version (default: this package's) in every directory the tree writes to."""
+    for directory in tree.directories:
         tree.add(f"{directory}/{STAMP}", stamp_text(version or __version__))
 
 

@@ -92,7 +92,7 @@ def namespace_transformer(config: EnvironmentConfig) -> dict[str, Any]:
 def sync_tree(config: EnvironmentConfig) -> Tree:
     folder = f"clusters/{config.name}"
     tree = Tree()
-    tree.own(folder)
+    tree.share(folder)  # with `flux bootstrap` (flux-system/) and people: only the files written here are ours
     filename, objects = gitops.render(config)
     tree.add(f"{folder}/{filename}", dump_yaml(objects))
     return tree
