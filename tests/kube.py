@@ -406,10 +406,11 @@ class KubeAPI:
     """kmock on a loopback port, an authorizing fault proxy in front, and a kubeconfig pointing at the proxy.
 
     `rbac` is the built overlay (or any objects holding the generated RBAC): the
-    kubeconfig's token is the detector's ServiceAccount, allowed only what they grant.
+    kubeconfig's token is the detector's ServiceAccount, allowed only what they grant
+    (or `identity`'s, (namespace, name) of another ServiceAccount those objects bind).
     """
 
-    def __init__(self, directory: Path, rbac: list[dict]):
+    def __init__(self, directory: Path, rbac: list[dict], identity: tuple[str, str] | None = None):
         import kmock
 
         started, self._state = threading.Event(), {}
@@ -437,7 +438,7 @@ class KubeAPI:
         self.port = self._state["port"]
         self.emulator = self._state["emulator"]
         self._cluster_scoped: dict[str, dict] = {}
-        self.authorizer = Authorizer(rbac)
+        self.authorizer = Authorizer(rbac, identity)
         self.proxy = FaultProxy(self.port, self.authorizer)
         self.kubeconfig = directory / "kubeconfig"
         self.kubeconfig.write_text(

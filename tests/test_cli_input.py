@@ -53,6 +53,8 @@ def base(command: str, f: dict) -> list[str]:
         "daemon": ["daemon", *target, "--listen", "127.0.0.1:0"],
         "check-kafka": ["check-kafka", "--env", "prod", "--repo", f["repo"], "--zookeeper", "127.0.0.1:9", "--timeout", "1"],
         "topics plan": ["topics", "plan", "--env", "prod", "--repo", f["repo"], "--zookeeper", "127.0.0.1:9", "--timeout", "1"],
+        "import": ["import", "--env", "adopted", "--repo", f["repo"], "--namespace", "kafka", "--kubeconfig", f["kubeconfig"],
+                   "--timeout", "1", "--no-write"],
     }[command]
 
 
@@ -85,6 +87,10 @@ CASES = [
     ("topics plan", "--env", "nope"), ("topics plan", "--repo", MISSING_DIR), ("topics plan", "--zookeeper", "garbage:::"),
     ("topics plan", "--zookeeper", "/kafka"), ("topics plan", "--timeout", "-1"),
     ("topics plan", "--bootstrap-server", "no port"), ("topics plan", "--format", "yaml"),
+    ("import", "--env", "Prod_1"), ("import", "--env", "defaults"), ("import", "--repo", MISSING_DIR),
+    ("import", "--namespace", "Kafka_NS"), ("import", "--kubeconfig", "{malformed}"),
+    ("import", "--kubeconfig", f"{MISSING_DIR}/kubeconfig"), ("import", "--context", "no-such-context"),
+    ("import", "--zookeeper", "garbage:::"), ("import", "--timeout", "-1"), ("import", "--format", "yaml"),
 ]
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from helpers import git, run_cli
 from gitops_kafka.config import fields as config_fields
 from gitops_kafka.config import problems as config_problems
-from gitops_kafka.config import EnvironmentConfig, load_environment
+from gitops_kafka.config import MAX_FILE_BYTES, EnvironmentConfig, load_environment
 from gitops_kafka.errors import ConfigError
 from gitops_kafka.render.topics import config_argument
 
@@ -84,7 +84,7 @@ def test_deep_nesting_is_refused_with_its_line_and_no_traceback(tmp_path, openin
 
 
 def test_a_huge_file_is_refused_with_a_line(tmp_path):
-    found = problems_for(tmp_path, GOOD + "# padding\n" * 200_000)
+    found = problems_for(tmp_path, GOOD + "# padding\n" * (MAX_FILE_BYTES // 10 + 1))
     assert len(found) == 1 and "larger than" in found[0]
     assert found[0].startswith("environments/test.yaml:"), found
 

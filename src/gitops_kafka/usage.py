@@ -17,6 +17,7 @@ start a repository:        gitops-kafka init --tool argocd --env staging --env p
 change and review:         gitops-kafka generate --env prod --branch kafka/more-partitions
                            gitops-kafka diff --env prod --base main --head kafka/more-partitions
 compare with the cluster:  gitops-kafka check --env prod
+adopt a running cluster:   gitops-kafka import --env prod --namespace kafka --zookeeper localhost:2181
 
 `gitops-kafka COMMAND --help` explains each command, its exit codes and examples.
 Exit codes: 0 done or in sync, 1 found something (a difference, drift, findings),
@@ -63,6 +64,13 @@ GUIDE: dict[str, tuple[str, str]] = {
         "0 in sync, 1 findings or a degraded ensemble, 2 ZooKeeper unreadable or invalid input",
         "gitops-kafka check-kafka --env prod\n"
         "gitops-kafka check-kafka --env prod --zookeeper zk-0:2181,zk-1:2181,zk-2:2181/kafka --format json"),
+    "import": (
+        "0 safe: the plan has no critical step (written unless --no-write), 1 the plan has CRITICAL steps "
+        "(nothing written), 2 error (unreadable cluster or ZooKeeper, unrecognised namespace, an existing "
+        "file without --force, invalid input)",
+        "kubectl port-forward -n kafka svc/kafka-zookeeper 2181:2181 &\n"
+        "gitops-kafka import --env prod --namespace kafka --context eks-prod --zookeeper localhost:2181\n"
+        "gitops-kafka import --env prod --namespace kafka --no-write --format json"),
     "topics": (
         "as its subcommand's",
         "gitops-kafka topics plan --env prod"),

@@ -8,9 +8,9 @@ from typing import Any
 from gitops_kafka.errors import ConfigError, Problem
 
 # Bounds on an environment file, checked before any Python object is built from it.
-MAX_FILE_BYTES = 1024 * 1024
+MAX_FILE_BYTES = 4 * 1024 * 1024  # room for 10,000 topics with overrides (tests/test_topics_job.py)
 MAX_NESTING = 32
-MAX_NODES = 100_000  # scalars and collections, counting every alias as the nodes it repeats
+MAX_NODES = 500_000  # scalars and collections, counting every alias as the nodes it repeats
 
 
 @dataclass

@@ -328,7 +328,7 @@ def kafka_manager_root(config: EnvironmentConfig) -> str:
 
 def expected_endpoint(config: EnvironmentConfig, broker_id: int) -> str:
     """The listener the generated StatefulSet makes broker `broker_id` advertise."""
-    pod = f"{config.cluster_name}-{broker_id}"  # the StatefulSet is named after the cluster
+    pod = f"{kafka_render.stateful_set_name(config)}-{broker_id}"
     return (f"PLAINTEXT://{pod}.{kafka_render.headless_name(config)}.{config.namespace}.svc."
             f"{config.cluster_domain}:{kafka_render.PORT}")
 

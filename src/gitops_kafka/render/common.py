@@ -19,18 +19,38 @@ PART_OF = "kafka"
 NON_ROOT_UID = 1000
 
 
+# The workloads an adopted cluster keeps identities for: name -> (its `adopt:` key, its component).
+ADOPTABLE = {"zookeeper": ("zookeeper", "coordination"), "kafka": ("kafka", "broker"),
+             "kafka-manager": ("kafka_manager", "ui")}
+
+
+def adopted(config: EnvironmentConfig, name: str) -> Any:
+    """The `adopt:` identities of a workload, or None when the generator chooses them itself."""
+    key = ADOPTABLE.get(name, (None,))[0]
+    return getattr(config.adopt, key) if key else None
+
+
 def selector_labels(config: EnvironmentConfig, name: str) -> dict[str, str]:
     """The labels that select a component's pods: stable for the object's life (selectors are immutable)."""
+    kept = adopted(config, name)
+    if kept is not None:
+        return dict(kept.selector)
     return {"app.kubernetes.io/name": name, "app.kubernetes.io/instance": config.cluster_name}
 
 
 def labels(config: EnvironmentConfig, name: str, component: str) -> dict[str, str]:
-    return {
-        **selector_labels(config, name),
+    """An object's labels; an adopted workload's own objects keep its selector labels, so its pods stay selected."""
+    out = {
+        "app.kubernetes.io/name": name,
+        "app.kubernetes.io/instance": config.cluster_name,
         "app.kubernetes.io/component": component,
         "app.kubernetes.io/part-of": PART_OF,
         MANAGED_LABEL: MANAGED_BY,
     }
+    kept = adopted(config, name)
+    if kept is not None and ADOPTABLE[name][1] == component:
+        out.update(kept.selector)
+    return out
 
 
 def metadata(name: str, object_labels: dict[str, str], annotations: dict[str, str] | None = None) -> dict[str, Any]:
@@ -87,6 +107,18 @@ def env(name: str, value: str) -> dict[str, str]:
 
 def field_env(name: str, path: str) -> dict[str, Any]:
     return {"name": name, "valueFrom": {"fieldRef": {"fieldPath": path}}}
+
+
+def claim_name(config: EnvironmentConfig, name: str) -> str:
+    """The volume claim template's name: PersistentVolumeClaims are named <claim>-<pod>, so it is the data's identity."""
+    kept = adopted(config, name)
+    return kept.claim_template if kept is not None else "data"
+
+
+def pod_management(config: EnvironmentConfig, name: str) -> str:
+    """Parallel unless an adopted StatefulSet was created otherwise (the field is immutable)."""
+    kept = adopted(config, name)
+    return kept.pod_management_policy if kept is not None else "Parallel"
 
 
 def volume_claim(name: str, storage_class: str | None, size: str) -> dict[str, Any]:

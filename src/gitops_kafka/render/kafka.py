@@ -44,12 +44,19 @@ def startup_failures(storage_size: str) -> int:
     return math.ceil((STARTUP_BASE_SECONDS + STARTUP_SECONDS_PER_GIB * gib) / STARTUP_PERIOD)
 
 
+def stateful_set_name(config: EnvironmentConfig) -> str:
+    kept = config.adopt.kafka
+    return kept.name if kept else config.cluster_name
+
+
 def service_name(config: EnvironmentConfig) -> str:
-    return config.cluster_name
+    kept = config.adopt.kafka
+    return kept.service if kept else config.cluster_name
 
 
 def headless_name(config: EnvironmentConfig) -> str:
-    return f"{config.cluster_name}-headless"
+    kept = config.adopt.kafka
+    return kept.headless_service if kept else f"{config.cluster_name}-headless"
 
 
 def bootstrap(config: EnvironmentConfig) -> str:
@@ -68,7 +75,7 @@ def broker_properties(config: EnvironmentConfig) -> dict[str, str]:
 
 def render(config: EnvironmentConfig) -> list[dict[str, Any]]:
     return [
-        common.pdb(config, config.cluster_name, NAME, COMPONENT),
+        common.pdb(config, stateful_set_name(config), NAME, COMPONENT),
         common.service(config, service_name(config), NAME, COMPONENT,
                        [{"name": "kafka", "port": PORT, "targetPort": "kafka"}]),
         common.service(config, headless_name(config), NAME, COMPONENT,
@@ -104,16 +111,16 @@ def stateful_set(config: EnvironmentConfig) -> dict[str, Any]:
         "livenessProbe": common.tcp_probe("kafka", period=15, failures=4),
         "readinessProbe": common.tcp_probe("kafka", period=10, failures=3),
         "securityContext": common.container_security_context(),
-        "volumeMounts": [{"name": "data", "mountPath": DATA_DIR}],
+        "volumeMounts": [{"name": common.claim_name(config, NAME), "mountPath": DATA_DIR}],
     }
     return {
         "apiVersion": "apps/v1",
         "kind": "StatefulSet",
-        "metadata": common.metadata(config.cluster_name, common.labels(config, NAME, COMPONENT)),
+        "metadata": common.metadata(stateful_set_name(config), common.labels(config, NAME, COMPONENT)),
         "spec": {
             "serviceName": headless_name(config),
             "replicas": kafka.replicas,
-            "podManagementPolicy": "Parallel",
+            "podManagementPolicy": common.pod_management(config, NAME),
             "updateStrategy": {"type": kafka.update_strategy},
             "selector": {"matchLabels": selector},
             "template": {
@@ -127,6 +134,6 @@ def stateful_set(config: EnvironmentConfig) -> dict[str, Any]:
                     "containers": [container],
                 },
             },
-            "volumeClaimTemplates": [common.volume_claim("data", kafka.storage.storage_class, kafka.storage.size)],
+            "volumeClaimTemplates": [common.volume_claim(common.claim_name(config, NAME), kafka.storage.storage_class, kafka.storage.size)],
         },
     }

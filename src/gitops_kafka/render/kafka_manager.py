@@ -124,14 +124,25 @@ exit 1
 
 
 def base_name(config: EnvironmentConfig) -> str:
-    return f"{config.cluster_name}-manager"
+    kept = config.adopt.kafka_manager
+    return kept.name if kept else f"{config.cluster_name}-manager"
+
+
+def service_name(config: EnvironmentConfig) -> str:
+    kept = config.adopt.kafka_manager
+    return kept.service if kept else base_name(config)
+
+
+def http_port(config: EnvironmentConfig) -> int:
+    kept = config.adopt.kafka_manager
+    return kept.port if kept else PORT
 
 
 def render(config: EnvironmentConfig) -> list[dict[str, Any]]:
     if not config.kafka_manager.enabled:
         return []
     return [
-        common.service(config, base_name(config), NAME, COMPONENT,
+        common.service(config, service_name(config), NAME, COMPONENT,
                        [{"name": "http", "port": 80, "targetPort": "http"}]),
         deployment(config),
         registration_job(config),
@@ -139,8 +150,10 @@ def render(config: EnvironmentConfig) -> list[dict[str, Any]]:
 
 
 def zookeeper_hosts(config: EnvironmentConfig) -> str:
-    """CMAK's own ZK_HOSTS: the ensemble's root, never Kafka's chroot (CMAK's znodes live at ROOT_ZNODE there)."""
-    return f"{zookeeper.base_name(config)}:{zookeeper.CLIENT_PORT}"
+    """CMAK's own ZK_HOSTS: the ensemble's root (or an adopted CMAK's own chroot), never Kafka's chroot."""
+    kept = config.adopt.kafka_manager
+    chroot = kept.zookeeper_root if kept and kept.zookeeper_root else ""
+    return f"{zookeeper.service_name(config)}:{zookeeper.CLIENT_PORT}{chroot}"
 
 
 def deployment(config: EnvironmentConfig) -> dict[str, Any]:
@@ -166,7 +179,9 @@ def deployment(config: EnvironmentConfig) -> dict[str, Any]:
         "name": NAME,
         "image": manager.image,
         "imagePullPolicy": "IfNotPresent",
-        "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
+        **({"command": list(config.adopt.kafka_manager.command)}
+           if config.adopt.kafka_manager and config.adopt.kafka_manager.command else {}),
+        "ports": [{"name": "http", "containerPort": http_port(config), "protocol": "TCP"}],
         "env": [
             common.env("ZK_HOSTS", zk_hosts),
             # The image's own JAVA_OPTS (MaxRAMPercentage=80) leaves too little room beside the
@@ -193,7 +208,7 @@ def deployment(config: EnvironmentConfig) -> dict[str, Any]:
 def registration_job(config: EnvironmentConfig) -> dict[str, Any]:
     manager = config.kafka_manager
     environment = [
-        common.env("CMAK_SERVICE", base_name(config)),
+        common.env("CMAK_SERVICE", service_name(config)),
         common.env("CLUSTER_NAME", config.cluster_name),
         common.env("KAFKA_ZK_HOSTS", config.zookeeper_connect),
         common.env("KAFKA_VERSION", manager.kafka_version),

@@ -93,11 +93,20 @@ LOGBACK = """<configuration>
 
 
 def base_name(config: EnvironmentConfig) -> str:
-    return f"{config.cluster_name}-{NAME}"
+    """The StatefulSet's name (and the prefix of the objects only the generator owns)."""
+    kept = config.adopt.zookeeper
+    return kept.name if kept else f"{config.cluster_name}-{NAME}"
+
+
+def service_name(config: EnvironmentConfig) -> str:
+    """The client Service: what Kafka's zookeeper.connect and CMAK's ZK_HOSTS name."""
+    kept = config.adopt.zookeeper
+    return kept.service if kept else base_name(config)
 
 
 def headless_name(config: EnvironmentConfig) -> str:
-    return f"{base_name(config)}-headless"
+    kept = config.adopt.zookeeper
+    return kept.headless_service if kept else f"{base_name(config)}-headless"
 
 
 def render(config: EnvironmentConfig) -> list[dict[str, Any]]:
@@ -105,7 +114,7 @@ def render(config: EnvironmentConfig) -> list[dict[str, Any]]:
     return [
         common.pdb(config, base_name(config), NAME, COMPONENT),
         scripts,
-        common.service(config, base_name(config), NAME, COMPONENT,
+        common.service(config, service_name(config), NAME, COMPONENT,
                        [{"name": "client", "port": CLIENT_PORT, "targetPort": "client"}]),
         common.service(config, headless_name(config), NAME, COMPONENT, [
             {"name": "client", "port": CLIENT_PORT, "targetPort": "client"},
@@ -183,7 +192,7 @@ def stateful_set(config: EnvironmentConfig, scripts_hash: str) -> dict[str, Any]
         "readinessProbe": common.exec_probe(["bash", f"{SCRIPTS_DIR}/ready"], period=10, failures=3),
         "securityContext": common.container_security_context(read_only_root=True),
         "volumeMounts": [
-            {"name": "data", "mountPath": DATA_DIR},
+            {"name": common.claim_name(config, NAME), "mountPath": DATA_DIR},
             {"name": "conf", "mountPath": CONF_DIR},
             {"name": "logs", "mountPath": "/logs"},
             {"name": "tmp", "mountPath": "/tmp"},
@@ -197,7 +206,7 @@ def stateful_set(config: EnvironmentConfig, scripts_hash: str) -> dict[str, Any]
         "spec": {
             "serviceName": headless_name(config),
             "replicas": zk.replicas,
-            "podManagementPolicy": "Parallel",
+            "podManagementPolicy": common.pod_management(config, NAME),
             "updateStrategy": {"type": "RollingUpdate"},
             "selector": {"matchLabels": selector},
             "template": {
@@ -219,6 +228,6 @@ def stateful_set(config: EnvironmentConfig, scripts_hash: str) -> dict[str, Any]
                     ],
                 },
             },
-            "volumeClaimTemplates": [common.volume_claim("data", zk.storage.storage_class, zk.storage.size)],
+            "volumeClaimTemplates": [common.volume_claim(common.claim_name(config, NAME), zk.storage.storage_class, zk.storage.size)],
         },
     }
