@@ -10,7 +10,7 @@ directory) before any work starts, never met later as a traceback.
 
 Each command group registers its commands from its own module (`generate`: init and
 generate; `review`: render, diff, validate, review-comment; `drift`: check and daemon;
-`kafka`: check-kafka and topics); `options` holds the options they share.
+`kafka`: check-kafka and topics; `adopt`: import); `options` holds the options they share.
 """
 from __future__ import annotations
 
@@ -19,11 +19,11 @@ import sys
 import textwrap
 
 from gitops_kafka import __version__, usage
-from gitops_kafka.cli import drift, generate, kafka, review
+from gitops_kafka.cli import adopt, drift, generate, kafka, review
 from gitops_kafka.cli.options import Parser
 from gitops_kafka.errors import ConfigError, GitopsKafkaError
 
-GROUPS = (generate, review, drift, kafka)  # in the order --help lists their commands
+GROUPS = (generate, review, drift, kafka, adopt)  # in the order --help lists their commands
 
 
 def build_parser() -> argparse.ArgumentParser:

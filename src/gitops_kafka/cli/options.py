@@ -113,6 +113,15 @@ def zookeeper_hosts(text: str) -> str:
     return text
 
 
+def namespace_name(text: str) -> str:
+    """A namespace: a DNS-1123 label."""
+    from gitops_kafka.config import DNS1123_LABEL
+
+    if not DNS1123_LABEL.match(text) or len(text) > 63:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a namespace name (a DNS-1123 label)")
+    return text
+
+
 def host_port(text: str) -> str:
     """HOST:PORT, as a Kafka bootstrap server."""
     host, _, port = text.rpartition(":")
