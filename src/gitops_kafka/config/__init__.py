@@ -24,8 +24,8 @@ from gitops_kafka.config.fields import (
 from gitops_kafka.config.loading import (
     DEFAULTS_NAME, ENVIRONMENTS_DIR, PLACEHOLDERS, environment_names, load_defaults, load_environment, validate)
 from gitops_kafka.config.model import (
-    DETECTOR_IMAGE, ArgoCD, Autopurge, Detector, EnvironmentConfig, Flux, GitOps, IgnoreRule, Kafka, KafkaManager,
-    KafkaSettings, Monitoring, ResourceList, Resources, Storage, Sync, Topic, ZooKeeper)
+    DETECTOR_IMAGE, Adopt, AdoptedDeployment, AdoptedStatefulSet, ArgoCD, Autopurge, Detector, EnvironmentConfig, Flux, GitOps, IgnoreRule, Kafka, KafkaManager,
+    KafkaSettings, Monitoring, ResourceList, Resources, Storage, Sync, Topic, ZnodePath, ZooKeeper)
 from gitops_kafka.config.problems import Locator, format_field
 from gitops_kafka.config.rules import check_rules
 from gitops_kafka.config.source import MAX_FILE_BYTES, MAX_NESTING, MAX_NODES, Document, deep_merge, plain, read_document
@@ -41,8 +41,8 @@ __all__ = [
     "TopicConfigValue", "TopicName", "refused_kafka_property",
     "DEFAULTS_NAME", "ENVIRONMENTS_DIR", "PLACEHOLDERS", "environment_names", "load_defaults", "load_environment",
     "validate",
-    "DETECTOR_IMAGE", "ArgoCD", "Autopurge", "Detector", "EnvironmentConfig", "Flux", "GitOps", "IgnoreRule", "Kafka",
-    "KafkaManager", "KafkaSettings", "Monitoring", "ResourceList", "Resources", "Storage", "Sync", "Topic", "ZooKeeper",
+    "DETECTOR_IMAGE", "Adopt", "AdoptedDeployment", "AdoptedStatefulSet", "ArgoCD", "Autopurge", "Detector", "EnvironmentConfig", "Flux", "GitOps", "IgnoreRule", "Kafka",
+    "KafkaManager", "KafkaSettings", "Monitoring", "ResourceList", "Resources", "Storage", "Sync", "Topic", "ZnodePath", "ZooKeeper",
     "Locator", "format_field", "check_rules",
     "MAX_FILE_BYTES", "MAX_NESTING", "MAX_NODES", "Document", "deep_merge", "plain", "read_document",
 ]

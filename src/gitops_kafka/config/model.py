@@ -171,6 +171,40 @@ class Monitoring(Section):
     zookeeper: bool = Field(default=True, description="scrape ZooKeeper's Prometheus metrics port (ServiceMonitor)")
 
 
+ZnodePath = Annotated[str, _matching(re.compile(r"^(/[a-zA-Z0-9._-]+)+$"), "a znode path such as /kafka")]
+
+
+class AdoptedStatefulSet(Section):
+    """The identities a running StatefulSet was created with: immutable, or what its data and peers depend on."""
+
+    name: DnsSubdomain
+    service: DnsLabel
+    headless_service: DnsLabel = Field(description="also the StatefulSet's serviceName (immutable)")
+    selector: dict[LabelKey, LabelValue] = Field(min_length=1, description="spec.selector.matchLabels (immutable)")
+    claim_template: DnsLabel = Field(description="volume claim template name: PVCs are <claim>-<pod> (immutable)")
+    pod_management_policy: Literal["OrderedReady", "Parallel"] = Field(description="immutable")
+    ports: dict[DnsLabel, int] = Field(default={}, description="port name -> number, as the running pods serve them")
+
+
+class AdoptedDeployment(Section):
+    """The identities a running Kafka Manager Deployment was created with."""
+
+    name: DnsSubdomain
+    service: DnsLabel
+    selector: dict[LabelKey, LabelValue] = Field(min_length=1, description="spec.selector.matchLabels (immutable)")
+    port: int = Field(ge=1, le=65535, description="the HTTP port CMAK listens on")
+    command: list[str] | None = Field(default=None, description="the image's start command, kept with the image")
+    zookeeper_root: ZnodePath | None = Field(default=None, description="the chroot of CMAK's ZK_HOSTS")
+
+
+class Adopt(Section):
+    """A cluster adopted by `gitops-kafka import`: the generator keeps these identities so the first sync patches in place."""
+
+    zookeeper: AdoptedStatefulSet | None = None
+    kafka: AdoptedStatefulSet | None = None
+    kafka_manager: AdoptedDeployment | None = None
+
+
 class EnvironmentConfig(Section):
     name: DnsLabel = Field(description="set from the file name, not from the file")
     namespace: DnsLabel
@@ -186,6 +220,7 @@ class EnvironmentConfig(Section):
     detector: Detector = Detector()
     alerts: Alerts = Alerts()
     monitoring: Monitoring = Monitoring()
+    adopt: Adopt = Adopt()
 
     @property
     def overlay_path(self) -> str:
@@ -193,5 +228,6 @@ class EnvironmentConfig(Section):
 
     @property
     def zookeeper_connect(self) -> str:
-        return f"{self.cluster_name}-zookeeper:2181{self.kafka.zookeeper_chroot or ''}"
+        service = self.adopt.zookeeper.service if self.adopt.zookeeper else f"{self.cluster_name}-zookeeper"
+        return f"{service}:2181{self.kafka.zookeeper_chroot or ''}"
 
