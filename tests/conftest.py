@@ -22,9 +22,10 @@ SLOW_FIXTURES = frozenset({
     "zookeeper", "standalone_zookeeper", "zookeeper_ensemble", "kafka_root", "kafka",
 })
 # Modules whose tests all start a server (ZooKeeper, Prometheus, the Kubernetes API or an
-# HTTP stand-in), run the CLI or a tool in a child process, or work on git repositories.
+# HTTP stand-in), run the CLI or a tool in a child process, or work on git repositories;
+# and test_dependencies, which reads every installed distribution's metadata (seconds).
 SLOW_MODULES = frozenset({
-    "test_alerts_prometheus", "test_check_cli", "test_check_kafka_integration", "test_cli_input", "test_daemon",
+    "test_alerts_prometheus", "test_dependencies", "test_check_cli", "test_check_kafka_integration", "test_cli_input", "test_daemon",
     "test_daemon_http", "test_drift_kubernetes", "test_drift_rbac", "test_drift_routine", "test_ensemble",
     "test_git_credentials", "test_golden", "test_init", "test_journey", "test_kafka_cli",
     "test_kafka_manager_registration", "test_kafka_reader", "test_release", "test_review_comment",
