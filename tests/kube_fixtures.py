@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import load_documents
+from helpers import load_documents
 from gitops_kafka import kustomize
 from gitops_kafka.drift.check import Target
 from kube import KubeAPI, as_applied
@@ -12,7 +12,7 @@ from kube import KubeAPI, as_applied
 @pytest.fixture(scope="session")
 def gitops_repo(tmp_path_factory):
     """A GitOps repository with every shipped environment generated and committed."""
-    from conftest import new_gitops_repo
+    from helpers import new_gitops_repo
     from gitops_kafka.generator import generate
 
     root = new_gitops_repo(tmp_path_factory.mktemp("gitops") / "repo")

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from conftest import git, load_documents, new_gitops_repo, run_cli
+from helpers import git, load_documents, new_gitops_repo, run_cli
 from gitops_kafka import kustomize
 from kube import KubeAPI
 from seed_cluster import NAMESPACE, first_sync, immutable_changes, pvc_names, seed_objects

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import PROJECT, load_documents
+from helpers import PROJECT, load_documents
 from gitops_kafka import kustomize, metrics, schema
 from gitops_kafka.config import load_environment
 from gitops_kafka.errors import ConfigError

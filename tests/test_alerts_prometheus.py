@@ -17,7 +17,7 @@ from datetime import datetime
 import pytest
 import yaml
 
-from conftest import PROJECT, load_documents
+from helpers import PROJECT, load_documents
 from gitops_kafka import kustomize, metrics
 from gitops_kafka.daemon import Daemon
 from gitops_kafka.drift.check import Target

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import git, run_cli
+from helpers import git, run_cli
 from gitops_kafka.config import (GENERATED_KAFKA_PROPERTIES, IMAGE_REFUSED_KAFKA_PROPERTIES,
                                  IMAGE_RESERVED_KAFKA_PROPERTIES)
 from test_config import GOOD, problems_for

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import run_cli
+from helpers import run_cli
 
 
 def check(gitops_repo, api, tmp_path, *extra):

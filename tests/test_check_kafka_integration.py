@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from conftest import PROJECT, run_cli
+from helpers import PROJECT, run_cli
 from gitops_kafka.config import load_environment
 from gitops_kafka.daemon import Daemon
 from test_daemon import get, metric, wait_for

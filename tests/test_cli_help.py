@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from conftest import run_cli
+from helpers import run_cli
 from gitops_kafka.cli import build_parser
 
 

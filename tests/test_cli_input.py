@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from conftest import run_cli
+from helpers import run_cli
 from gitops_kafka.cli import build_parser
 
 MISSING_DIR = "/nonexistent-gitops-kafka"

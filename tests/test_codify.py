@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import pytest
 
-from conftest import git, run_cli
+from helpers import PROJECT, git, run_cli
 from gitops_kafka import codify
 from gitops_kafka.config import load_environment
 from gitops_kafka.drift.check import Target, run_check
@@ -151,7 +151,7 @@ def test_uncommitted_work_in_the_environment_file_is_never_overwritten(work, api
 
 
 def test_secrets_are_never_codified():
-    config = load_environment(__import__("conftest").PROJECT, "prod")
+    config = load_environment(PROJECT, "prod")
     report = DriftReport("prod", "x" * 40, 0.0, 0.0, objects=(
         ObjectDrift("v1", "Secret", "git-credentials", "kafka-prod", MODIFIED,
                     (FieldDrift("data.token", "***", "***", "kubectl-edit"),)),))
@@ -164,7 +164,7 @@ def test_pending_and_failing_syncs_are_never_codified():
     """Codifying a pending sync would write the older live value over a merged change."""
     from gitops_kafka.drift.sync import SyncSection, SyncStatus
 
-    config = load_environment(__import__("conftest").PROJECT, "prod")
+    config = load_environment(PROJECT, "prod")
     scaled = FieldDrift("spec.replicas", 3, 4, "argocd-controller")
     objects = tuple(ObjectDrift("apps/v1", "StatefulSet", name, "kafka-prod", MODIFIED, (scaled,), cause=cause)
                     for name, cause in (("kafka", "pending-sync"), ("kafka-zookeeper", "sync-failing")))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ENVIRONMENTS, git, run_cli
+from helpers import ENVIRONMENTS, git, run_cli
 from gitops_kafka.config import load_environment
 from gitops_kafka.errors import ConfigError
 

@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 
-from conftest import run_cli
+from helpers import run_cli
 
 
 KUBECONFIG = """apiVersion: v1

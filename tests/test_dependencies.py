@@ -9,7 +9,7 @@ import re
 import sys
 import tomllib
 
-from conftest import PROJECT
+from helpers import PROJECT
 
 
 def normalized(name: str) -> str:

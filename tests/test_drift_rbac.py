@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from conftest import load_documents
+from helpers import load_documents
 from gitops_kafka import kustomize
 from gitops_kafka.drift.check import Target, run_check
 from gitops_kafka.drift.report import IN_SYNC

@@ -12,7 +12,7 @@ import copy
 
 import pytest
 
-from conftest import git, load_documents
+from helpers import git, load_documents
 from gitops_kafka import kustomize
 from gitops_kafka.drift import sync
 from gitops_kafka.drift.check import Target, run_check

@@ -5,7 +5,7 @@ test_kafka_reader.py::test_leader_killed_in_an_ensemble_re_election_and_recovery
 """
 from __future__ import annotations
 
-from conftest import PROJECT
+from helpers import PROJECT
 from gitops_kafka.config import load_environment
 from gitops_kafka.kafka.ensemble import check_ensemble, declared_members, parse_srvr, probe
 from zookeeper_servers import Ensemble, free_port

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from conftest import PROJECT, git, load_documents, run_cli
+from helpers import PROJECT, git, load_documents, run_cli
 
 
 def head(repo):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import load_documents
+from helpers import load_documents
 from gitops_kafka import gitrepo
 from gitops_kafka.daemon import Daemon
 from gitops_kafka.drift.check import Target
@@ -153,7 +153,7 @@ def test_an_ssh_key_without_known_hosts_is_refused(tmp_path):
 
 
 def test_the_generated_deployment_mounts_the_named_secret(tmp_path):
-    from conftest import new_gitops_repo
+    from helpers import new_gitops_repo
     from gitops_kafka import kustomize, schema
     from gitops_kafka.config import load_environment
     from gitops_kafka.generator import generate

@@ -14,8 +14,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from pydantic import BaseModel
 
-from conftest import git, run_cli
-from gitops_kafka import config as config_module
+from helpers import git, run_cli
+from gitops_kafka.config import fields as config_fields
+from gitops_kafka.config import problems as config_problems
 from gitops_kafka.config import MAX_FILE_BYTES, EnvironmentConfig, load_environment
 from gitops_kafka.errors import ConfigError
 from gitops_kafka.render.topics import config_argument
@@ -190,7 +191,7 @@ def test_quantities_the_api_server_accepts(tmp_path, value, expected):
 def int_fields(model: type[BaseModel], prefix: tuple = ()):
     """Every integer field reachable from model, with its upper bound (None if it has none)."""
     for name, field in model.model_fields.items():
-        annotation = config_module._unwrap(field.annotation)
+        annotation = config_problems._unwrap(field.annotation)
         key = field.alias or name
         if annotation is int:
             bounds = [m.le for m in field.metadata if getattr(m, "le", None) is not None]
@@ -198,7 +199,7 @@ def int_fields(model: type[BaseModel], prefix: tuple = ()):
         elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
             yield from int_fields(annotation, (*prefix, key))
         elif typing.get_origin(annotation) is list:
-            item = config_module._unwrap(typing.get_args(annotation)[0])
+            item = config_problems._unwrap(typing.get_args(annotation)[0])
             if isinstance(item, type) and issubclass(item, BaseModel):
                 yield from int_fields(item, (*prefix, key, 0))
 
@@ -234,11 +235,12 @@ def kafka_add_config(argument: str) -> dict[str, str] | None:
     return {key.strip(): re.sub(r"\[?\]?", "", value).strip() for key, value in pairs}
 
 
+@pytest.mark.slow  # three hundred generated values: over half a second
 @settings(max_examples=300, deadline=None, database=None)
 @given(st.text(st.characters(codec="utf-8"), max_size=30))
 def test_a_topic_config_value_is_refused_or_reaches_kafka_unchanged(value):
     try:
-        checked = config_module._topic_config_value(value)
+        checked = config_fields._topic_config_value(value)
     except ValueError:
         return
     argument = config_argument({"retention.ms": checked, "segment.ms": "1"})

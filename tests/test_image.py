@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import PROJECT
+from helpers import PROJECT
 
 DOCKERFILE = PROJECT / "Dockerfile"
 LOCK = PROJECT / "requirements.lock"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import yaml
 
-from conftest import PROJECT, git, run_cli
+from helpers import PROJECT, git, run_cli
 from gitops_kafka import __version__, scaffold
 from gitops_kafka.config import load_environment
 from gitops_kafka.generator import generate

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT, git, load_documents
+from helpers import PROJECT, git, load_documents
 from gitops_kafka import __version__
 from kube import KubeAPI, as_applied
 

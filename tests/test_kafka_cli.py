@@ -6,7 +6,7 @@ import shlex
 
 import pytest
 
-from conftest import PROJECT, run_cli
+from helpers import PROJECT, run_cli
 from gitops_kafka.config import load_environment
 from zookeeper_servers import free_port
 

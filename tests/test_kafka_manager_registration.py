@@ -13,7 +13,7 @@ import subprocess
 import pytest
 
 from cmak import Cmak
-from conftest import PROJECT
+from helpers import PROJECT
 from gitops_kafka.config import load_environment
 from gitops_kafka.render import kafka_manager
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import PROJECT
+from helpers import PROJECT
 from gitops_kafka.config import load_environment
 from gitops_kafka.kafka import metadata as km
 from gitops_kafka.kafka.reader import KafkaReader

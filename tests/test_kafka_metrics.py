@@ -5,7 +5,7 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import PROJECT
+from helpers import PROJECT
 from gitops_kafka.config import load_environment
 from gitops_kafka.kafka import metadata as km
 from gitops_kafka.kafka.check import KafkaMonitor, ZooKeeperAddress

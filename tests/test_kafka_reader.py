@@ -12,7 +12,7 @@ import threading
 import pytest
 from kazoo.client import KazooClient
 
-from conftest import PROJECT
+from helpers import PROJECT
 from conftest_zookeeper import writer
 from gitops_kafka.config import load_environment
 from gitops_kafka.kafka import metadata as km

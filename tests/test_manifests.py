@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from conftest import PROJECT, load_documents
+from helpers import PROJECT, load_documents
 from gitops_kafka import kustomize
 from gitops_kafka.config import load_environment
 from gitops_kafka.render import components, topics

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import git, run_cli
+from helpers import git, run_cli
 from gitops_kafka.mask import CHANGED, MASK, LogFilter, mask_object, mask_text
 
 # (env var, value, the credential in it, a part that must stay readable; None: the whole value is masked)
@@ -157,7 +157,7 @@ def test_check_never_shows_a_credential_in_text_json_or_drift(gitops_repo, api, 
 @pytest.fixture(scope="module")
 def client_history(tmp_path_factory):
     """main: the shipped environments plus a hand-made client Deployment; head: its credentials rotated."""
-    from conftest import new_gitops_repo
+    from helpers import new_gitops_repo
 
     root = new_gitops_repo(tmp_path_factory.mktemp("masking") / "gitops")
     assert run_cli("generate", "--all", "--repo", str(root)).returncode == 0

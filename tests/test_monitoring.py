@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import PROJECT, load_documents, new_gitops_repo, run_cli
+from helpers import PROJECT, load_documents, new_gitops_repo, run_cli
 from gitops_kafka import kustomize
 from gitops_kafka.config import load_environment
 from gitops_kafka.render import expected_objects, zookeeper

@@ -7,11 +7,11 @@ import textwrap
 import pytest
 import yaml
 
-from conftest import load_documents
+from helpers import load_documents
 from gitops_kafka import kustomize
 from gitops_kafka.config import load_defaults, load_environment
 from gitops_kafka.render import expected_objects
-from gitops_kafka.render.kustomize import base_tree, overlay_tree
+from gitops_kafka.render.layout import base_tree, overlay_tree
 from gitops_kafka.render.patch import object_patch
 from test_render import by_identity
 

@@ -1,7 +1,7 @@
 """What ties generated output to a release: a version stamp per owned directory, the detector image tag."""
 from __future__ import annotations
 
-from conftest import git, load_documents, run_cli
+from helpers import git, load_documents, run_cli
 from gitops_kafka import __version__, kustomize
 from gitops_kafka.stamp import STAMP, read_version
 

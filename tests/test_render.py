@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import PROJECT, load_documents
+from helpers import PROJECT, load_documents
 from gitops_kafka import kustomize, schema
 from gitops_kafka.config import environment_names, load_environment
 from gitops_kafka.render import expected_objects

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import PROJECT
+from helpers import PROJECT
 from gitops_kafka.config import load_environment
 from gitops_kafka.quantity import parse_java_size, parse_quantity
 from gitops_kafka.render import kafka, kafka_manager

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import PROJECT, git, run_cli
+from helpers import PROJECT, git, run_cli
 from gitops_kafka.review import report
 from gitops_kafka.review.comment import review_comment
 

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import git, run_cli
+from helpers import git, run_cli
 from gitops_kafka.review.diff import ABSENT, ADDED, CHANGED, REMOVED, REPLACED, diff_objects, field_changes
 
 SECRET_PLAIN = "hunter2-do-not-print"
@@ -30,7 +30,7 @@ def generate(repo, *args):
 @pytest.fixture(scope="module")
 def history(tmp_path_factory):
     """main: the shipped environments generated; branch pr: a risky prod change; branch secret: a hand-made Secret."""
-    from conftest import new_gitops_repo
+    from helpers import new_gitops_repo
 
     root = new_gitops_repo(tmp_path_factory.mktemp("history") / "gitops")
     generate(root, "--all")

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from conftest import PROJECT, git, run_cli
+from helpers import PROJECT, git, run_cli
 from gitops_kafka.kube.objects import load
 from gitops_kafka import kustomize
 from gitops_kafka.review import objects, policy

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from conftest import PROJECT, run_cli
+from helpers import PROJECT, run_cli
 from gitops_kafka.config import KAFKA_PROPERTY, load_environment
 from gitops_kafka.kafka import metadata as km
 from gitops_kafka.kafka import plan as topic_plan

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import kafka_tools
-from conftest import PROJECT
+from helpers import PROJECT
 from gitops_kafka.config import Topic, load_environment
 from gitops_kafka.errors import RenderError
 from gitops_kafka.render import topics as topics_render
@@ -190,7 +190,7 @@ def test_10000_topics_generate_build_and_fit_argo_cds_apply(tmp_path):
     so every such object must be applied server-side (Argo CD's per-object sync option)."""
     import yaml
 
-    from conftest import load_documents, new_gitops_repo, run_cli
+    from helpers import load_documents, new_gitops_repo, run_cli
     from gitops_kafka import kustomize
 
     repo = new_gitops_repo(tmp_path / "gitops")

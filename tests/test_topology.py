@@ -1,7 +1,7 @@
 """The names the Kafka checks look for are the names the render writes (one module says both)."""
 from __future__ import annotations
 
-from conftest import PROJECT
+from helpers import PROJECT
 from gitops_kafka import render, topology
 from gitops_kafka.config import load_environment
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import git, run_cli
+from helpers import git, run_cli
 from gitops_kafka import tree as tree_module
 from gitops_kafka.errors import WriteError
 from gitops_kafka.tree import Tree, read_dir, write_tree

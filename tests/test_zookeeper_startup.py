@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT
+from helpers import PROJECT
 from gitops_kafka.config import load_environment
 from gitops_kafka.render import zookeeper
 from zookeeper_servers import CLASSPATH, MAIN, eventually, free_port, installed, mode

@@ -72,7 +72,7 @@ class State:
 
 
 class Daemon:
-    def __init__(self, target: Target, interval: float | None = None, host: str = "127.0.0.1", port: int = 8080,
+    def __init__(self, target: Target, *, interval: float | None = None, host: str = "127.0.0.1", port: int = 8080,
                  check: Callable[[Target], DriftReport] | None = None, request_timeout: float = 10.0):
         self.target = target
         self.interval = interval

@@ -20,7 +20,7 @@ from gitops_kafka.errors import ConfigError, GitError, Problem
 from gitops_kafka.gitrepo import GitRepo
 from gitops_kafka.kube.lists import item_segment, join, list_key
 from gitops_kafka.kube.objects import load
-from gitops_kafka.render.kustomize import base_tree, overlay_tree, sync_tree
+from gitops_kafka.render.layout import base_tree, overlay_tree, sync_tree
 from gitops_kafka.stamp import STAMP, add_stamps, read_version
 from gitops_kafka.tree import (MANIFEST, Recovered, Tree, current, generated, locked, recover_write, staging_dir,
                                write_tree)

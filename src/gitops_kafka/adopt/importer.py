@@ -15,7 +15,7 @@ class Outcome:
     text: str  # the environment file's text
 
 
-def run_import(repo: Path, env: str, kubeconfig: str | None, context: str | None, namespace: str,
+def run_import(repo: Path, env: str, *, kubeconfig: str | None, context: str | None, namespace: str,
                zookeeper: str | None, timeout: float, write: bool, force: bool) -> Outcome:
     """Refuses to write (Outcome.written None) when the plan has a CRITICAL step; errors raise GitopsKafkaError."""
     from gitops_kafka.render import expected_objects

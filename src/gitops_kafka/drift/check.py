@@ -60,9 +60,9 @@ class Target:
 
 
 
-def default_target(env: str, repo: str | None, branch: str | None, cache: Path | None, kubeconfig: str | None,
-                   context: str | None, in_cluster: bool, timeout: float, zookeeper: str | None = None,
-                   git_credentials: Path | None = None) -> Target:
+def default_target(env: str, *, repo: str | None = None, branch: str | None = None, cache: Path | None = None,
+                   kubeconfig: str | None = None, context: str | None = None, in_cluster: bool = False,
+                   timeout: float = 10.0, zookeeper: str | None = None, git_credentials: Path | None = None) -> Target:
     """A Target from command-line choices; the defaults come from the current repository."""
     from gitops_kafka.config import load_environment
     from gitops_kafka.gitrepo import GitRepo
@@ -80,8 +80,8 @@ def default_target(env: str, repo: str | None, branch: str | None, cache: Path |
     kafka = in_cluster or bool(zookeeper) or bool(os.environ.get(HOSTS_VARIABLE))
     if git_credentials is None and os.environ.get(CREDENTIALS_VARIABLE):
         git_credentials = Path(os.environ[CREDENTIALS_VARIABLE])
-    return Target(env, repo, branch, cache, kubeconfig, context, in_cluster, timeout, zookeeper, kafka,
-                  git_credentials)
+    return Target(env, repo, branch, cache, kubeconfig=kubeconfig, context=context, in_cluster=in_cluster,
+                  timeout=timeout, zookeeper=zookeeper, kafka=kafka, git_credentials=git_credentials)
 
 
 class Checker:

@@ -94,8 +94,9 @@ def diff_objects(before: list[dict], after: list[dict]) -> list[ObjectChange]:
 
 
 def _change(status: str, shown: dict, before, after, fields=(), previous_name=None) -> ObjectChange:
-    return ObjectChange(status, shown.get("kind", ""), obj.name(shown), obj.namespace(shown),
-                        shown.get("apiVersion", ""), before, after, list(fields), previous_name)
+    return ObjectChange(status, kind=shown.get("kind", ""), name=obj.name(shown), namespace=obj.namespace(shown),
+                        api_version=shown.get("apiVersion", ""), before=before, after=after, fields=list(fields),
+                        previous_name=previous_name)
 
 
 def _hash_renames(removed: list[Key], added: list[Key]) -> list[tuple[Key, Key]]:
@@ -185,7 +186,7 @@ def diff_revisions(repo_path, base: str, head: str | None, envs: list[str] | Non
     from gitops_kafka.errors import RevisionError
     from gitops_kafka.gitrepo import GitRepo
     from gitops_kafka.review import risk
-    from gitops_kafka.review.render import snapshot
+    from gitops_kafka.review.snapshot import snapshot
 
     def build(snap, env) -> list[dict]:
         return load(snap.build(env)) if snap.has_environment(env) else []

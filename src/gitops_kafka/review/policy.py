@@ -252,7 +252,7 @@ def validate_environments(repo_path: Path, envs: list[str] | None, ref: str | No
     from gitops_kafka.config import environment_names, load_environment
     from gitops_kafka.errors import ConfigError, Problem
     from gitops_kafka.gitrepo import GitRepo
-    from gitops_kafka.review.render import snapshot
+    from gitops_kafka.review.snapshot import snapshot
 
     with snapshot(GitRepo(repo_path), ref) as snap:
         names = envs or environment_names(snap.root)
