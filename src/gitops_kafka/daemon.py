@@ -141,8 +141,11 @@ class Daemon:
                  redact(self.target.source), self.target.branch,
                  " with the credentials in " + str(self.target.git_credentials) if self.target.git_credentials else "")
         self._scheduler = BackgroundScheduler(job_defaults={"coalesce": True, "max_instances": 1})
-        self._scheduler.add_job(self._tick, "date", id="first")
         self._scheduler.start()
+        # The first check runs on a thread of its own, not as a one-off scheduler job: APScheduler
+        # removes a one-off job after submitting it, and a shutdown landing between the two makes
+        # that removal raise JobLookupError in the scheduler's thread. Interval jobs are never removed.
+        threading.Thread(target=self._tick, name="first-check", daemon=True).start()
 
     def _tick(self) -> None:
         """The first check, then the schedule: scheduled whatever the first check did (unless stopping)."""
