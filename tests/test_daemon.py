@@ -11,6 +11,7 @@ import urllib.request
 
 import pytest
 
+from helpers import wait_for
 from gitops_kafka.daemon import Daemon
 from gitops_kafka.drift.check import Target, run_check
 
@@ -21,15 +22,6 @@ def get(daemon, path):
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
-
-
-def wait_for(condition, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def metric(text, metric_name, **labels):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import load_documents
+from helpers import load_documents, wait_for
 from gitops_kafka import gitrepo
 from gitops_kafka.daemon import Daemon
 from gitops_kafka.drift.check import Target
@@ -52,15 +52,6 @@ def everything_said(daemon, caplog, cache: Path) -> str:
                       config])
 
 
-def wait_for(condition, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
-
-
 def test_a_token_from_the_credentials_directory_reads_the_private_repository(private, api, tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
     secret = credentials(tmp_path / "secret", username="deploy", token=TOKEN + "\n")
@@ -69,7 +60,7 @@ def test_a_token_from_the_credentials_directory_reads_the_private_repository(pri
     daemon = Daemon(target, interval=3600, host="127.0.0.1", port=0)
     daemon.start()
     try:
-        wait_for(lambda: daemon.state.checks >= 1)
+        wait_for(lambda: daemon.state.checks >= 1, timeout=60.0)
         report = daemon.state.report
         assert not report.stale and report.errors == () and not report.has_drift()
         assert private.refused >= 1 and any(auth for _, _, auth in private.requests)  # it did authenticate
@@ -94,7 +85,7 @@ def test_a_wrong_token_fails_and_is_never_shown(private, api, tmp_path, caplog):
     daemon = Daemon(target, interval=3600, host="127.0.0.1", port=0)
     daemon.start()
     try:
-        wait_for(lambda: daemon.state.checks >= 1)
+        wait_for(lambda: daemon.state.checks >= 1, timeout=60.0)
         report = daemon.state.report
         assert report.stale and report.errors[0].source == "git"
         said = everything_said(daemon, caplog, tmp_path / "cache")

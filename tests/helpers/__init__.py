@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import yaml
@@ -38,3 +39,13 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 
 def load_documents(text: str) -> list[dict]:
     return [d for d in yaml.safe_load_all(text) if d]
+
+
+def wait_for(condition, timeout=30.0):
+    """Poll condition until it holds; a hang guard, not a timing claim."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
