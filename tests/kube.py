@@ -226,6 +226,44 @@ def as_applied(desired: dict, ready: bool = True) -> dict:
     return live
 
 
+def bound_claim(stateful_set, template, ordinal):
+    """A claim the StatefulSet controller created from a template, after the PV controller bound it."""
+    name = f"{template['metadata']['name']}-{stateful_set['metadata']['name']}-{ordinal}"
+    uid = str(uuid.uuid5(uuid.NAMESPACE_DNS, f"PersistentVolumeClaim/{name}"))
+    labels = {**(template["metadata"].get("labels") or {}), **stateful_set["spec"]["selector"]["matchLabels"]}
+    return {
+        "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+        "metadata": {
+            "name": name, "namespace": stateful_set["metadata"]["namespace"], "labels": labels,
+            "uid": uid, "resourceVersion": str(2000 + ordinal),
+            "creationTimestamp": APPLIED_AT, "finalizers": ["kubernetes.io/pvc-protection"],
+            "annotations": {"pv.kubernetes.io/bind-completed": "yes", "pv.kubernetes.io/bound-by-controller": "yes",
+                            "volume.beta.kubernetes.io/storage-provisioner": "ebs.csi.aws.com",
+                            "volume.kubernetes.io/storage-provisioner": "ebs.csi.aws.com",
+                            "volume.kubernetes.io/selected-node": f"node-{ordinal}"},
+            "managedFields": [
+                {"manager": "kube-controller-manager", "operation": "Update", "apiVersion": "v1", "time": APPLIED_AT,
+                 "fieldsType": "FieldsV1", "fieldsV1": {"f:metadata": {"f:annotations": {
+                     ".": {}, "f:pv.kubernetes.io/bind-completed": {}, "f:pv.kubernetes.io/bound-by-controller": {},
+                     "f:volume.beta.kubernetes.io/storage-provisioner": {},
+                     "f:volume.kubernetes.io/storage-provisioner": {}},
+                     "f:labels": {".": {}, **{f"f:{k}": {} for k in labels}}},
+                     "f:spec": {"f:accessModes": {}, "f:resources": {"f:requests": {".": {}, "f:storage": {}}},
+                                "f:volumeMode": {}, "f:volumeName": {}}}},
+                {"manager": "kube-scheduler", "operation": "Update", "apiVersion": "v1", "time": APPLIED_AT,
+                 "fieldsType": "FieldsV1",
+                 "fieldsV1": {"f:metadata": {"f:annotations": {"f:volume.kubernetes.io/selected-node": {}}}}},
+                {"manager": "kube-controller-manager", "operation": "Update", "apiVersion": "v1", "time": APPLIED_AT,
+                 "fieldsType": "FieldsV1", "subresource": "status", "fieldsV1": {"f:status": {
+                     "f:accessModes": {}, "f:capacity": {".": {}, "f:storage": {}}, "f:phase": {}}}}],
+        },
+        "spec": {**copy.deepcopy(template["spec"]), "volumeMode": "Filesystem", "storageClassName": "gp3",
+                 "volumeName": f"pvc-{uid}"},
+        "status": {"phase": "Bound", "accessModes": template["spec"]["accessModes"],
+                   "capacity": template["spec"]["resources"]["requests"]},
+    }
+
+
 # ---------------------------------------------------------------- authorization (the API server's RBAC)
 
 DETECTOR_TOKEN = "detector-service-account-token"

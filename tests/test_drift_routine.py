@@ -5,11 +5,10 @@ included, and checks the whole environment through the generated RBAC.
 """
 from __future__ import annotations
 
-import copy
 
 from gitops_kafka.drift.check import run_check
 from gitops_kafka.drift.report import IN_SYNC, MODIFIED
-from kube import APPLIER, APPLIED_AT, as_applied
+from kube import APPLIER, APPLIED_AT, as_applied, bound_claim
 
 RESTARTED = "2026-11-24T09:30:12Z"
 
@@ -66,43 +65,6 @@ def test_kubectl_scale_back_to_gits_value_is_not_drift(api, target, desired):
     api.edit(zookeeper, scale(declared), "kubectl", {"f:spec": {"f:replicas": {}}}, subresource="scale",
              when="2026-11-24T12:00:00Z")
     assert drifted(run_check(target)) == {}
-
-
-def bound_claim(stateful_set, template, ordinal):
-    """A claim the StatefulSet controller created from a template, after the PV controller bound it."""
-    name = f"{template['metadata']['name']}-{stateful_set['metadata']['name']}-{ordinal}"
-    labels = {**(template["metadata"].get("labels") or {}), **stateful_set["spec"]["selector"]["matchLabels"]}
-    return {
-        "apiVersion": "v1", "kind": "PersistentVolumeClaim",
-        "metadata": {
-            "name": name, "namespace": stateful_set["metadata"]["namespace"], "labels": labels,
-            "uid": f"5a1c0f00-0000-4000-8000-00000000000{ordinal}", "resourceVersion": str(2000 + ordinal),
-            "creationTimestamp": APPLIED_AT, "finalizers": ["kubernetes.io/pvc-protection"],
-            "annotations": {"pv.kubernetes.io/bind-completed": "yes", "pv.kubernetes.io/bound-by-controller": "yes",
-                            "volume.beta.kubernetes.io/storage-provisioner": "ebs.csi.aws.com",
-                            "volume.kubernetes.io/storage-provisioner": "ebs.csi.aws.com",
-                            "volume.kubernetes.io/selected-node": f"node-{ordinal}"},
-            "managedFields": [
-                {"manager": "kube-controller-manager", "operation": "Update", "apiVersion": "v1", "time": APPLIED_AT,
-                 "fieldsType": "FieldsV1", "fieldsV1": {"f:metadata": {"f:annotations": {
-                     ".": {}, "f:pv.kubernetes.io/bind-completed": {}, "f:pv.kubernetes.io/bound-by-controller": {},
-                     "f:volume.beta.kubernetes.io/storage-provisioner": {},
-                     "f:volume.kubernetes.io/storage-provisioner": {}},
-                     "f:labels": {".": {}, **{f"f:{k}": {} for k in labels}}},
-                     "f:spec": {"f:accessModes": {}, "f:resources": {"f:requests": {".": {}, "f:storage": {}}},
-                                "f:volumeMode": {}, "f:volumeName": {}}}},
-                {"manager": "kube-scheduler", "operation": "Update", "apiVersion": "v1", "time": APPLIED_AT,
-                 "fieldsType": "FieldsV1",
-                 "fieldsV1": {"f:metadata": {"f:annotations": {"f:volume.kubernetes.io/selected-node": {}}}}},
-                {"manager": "kube-controller-manager", "operation": "Update", "apiVersion": "v1", "time": APPLIED_AT,
-                 "fieldsType": "FieldsV1", "subresource": "status", "fieldsV1": {"f:status": {
-                     "f:accessModes": {}, "f:capacity": {".": {}, "f:storage": {}}, "f:phase": {}}}}],
-        },
-        "spec": {**copy.deepcopy(template["spec"]), "volumeMode": "Filesystem", "storageClassName": "gp3",
-                 "volumeName": f"pvc-5a1c0f00-0000-4000-8000-00000000000{ordinal}"},
-        "status": {"phase": "Bound", "accessModes": template["spec"]["accessModes"],
-                   "capacity": template["spec"]["resources"]["requests"]},
-    }
 
 
 def test_bound_claims_are_not_drift_and_are_healthy(api, target, desired):
