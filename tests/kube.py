@@ -384,6 +384,7 @@ class FaultProxy:
         self.authorizer = authorizer
         self.mode: int | str | None = None
         self.requests = 0
+        self.paths: list[str] = []  # every request's path and query, in order
         self.forbidden: list[str] = []
         self.answers: dict[str, bytes] = {}  # path -> body answered with 200 instead of the API's
         proxy = self
@@ -394,6 +395,7 @@ class FaultProxy:
 
             def do_GET(self):
                 proxy.requests += 1
+                proxy.paths.append(self.path)
                 mode = proxy.mode
                 if mode == "down":
                     self.connection.shutdown(socket.SHUT_RDWR)

@@ -5,6 +5,7 @@ included, and checks the whole environment through the generated RBAC.
 """
 from __future__ import annotations
 
+import copy
 
 from gitops_kafka.drift.check import run_check
 from gitops_kafka.drift.report import IN_SYNC, MODIFIED
@@ -76,6 +77,61 @@ def test_bound_claims_are_not_drift_and_are_healthy(api, target, desired):
     assert drifted(report) == {}
     assert {o.kind for o in report.objects} == {o["kind"] for o in desired}  # claims are not extras
     assert all(o.health.status == "healthy" for o in report.objects if o.kind == "StatefulSet")
+
+
+def test_one_claim_list_per_selector_and_each_stateful_set_gets_only_its_claims(api, target, desired):
+    """Claims are listed once per namespace and selector, then matched by name: a claim carrying kafka's
+    labels but named for another StatefulSet (a deleted `kafka-old`, kept by its retention policy) is not
+    kafka's, even when it is Pending."""
+    kafka, zookeeper = find(desired, "StatefulSet", "kafka"), find(desired, "StatefulSet", "kafka-zookeeper")
+    for stateful_set in (kafka, zookeeper):
+        for ordinal in range(stateful_set["spec"]["replicas"]):
+            api.create(bound_claim(stateful_set, stateful_set["spec"]["volumeClaimTemplates"][0], ordinal))
+    old = copy.deepcopy(kafka)
+    old["metadata"]["name"] = "kafka-old"
+    stray = bound_claim(old, old["spec"]["volumeClaimTemplates"][0], 0)
+    stray["status"]["phase"] = "Lost"
+    api.create(stray)
+    pending = bound_claim(zookeeper, zookeeper["spec"]["volumeClaimTemplates"][0], 3)  # not bound yet
+    pending["status"] = {"phase": "Pending"}
+    api.create(pending)
+    api.proxy.paths.clear()
+    report = run_check(target)
+    health = {o.name: o.health.status for o in report.objects if o.kind == "StatefulSet"}
+    assert health == {"kafka": "healthy", "kafka-zookeeper": "progressing"}
+    claim_lists = [p for p in api.proxy.paths if p.split("?")[0].endswith("/persistentvolumeclaims")]
+    assert len(claim_lists) == 2  # one per selector (the two StatefulSets here have one each)
+
+
+def test_stateful_sets_sharing_a_selector_share_one_claim_list():
+    """Two StatefulSets with one selector (a copy under a new name): one list, each its own claims."""
+    from gitops_kafka.drift.check import claims_of
+
+    selector = {"app.kubernetes.io/name": "kafka"}
+
+    def stateful_set(name, templates=("data",)):
+        return {"metadata": {"name": name}, "spec": {"selector": {"matchLabels": selector},
+                                                     "volumeClaimTemplates": [{"metadata": {"name": t}}
+                                                                              for t in templates]}}
+
+    def claim(name, labels=selector):
+        return {"metadata": {"name": name, "labels": dict(labels)}, "status": {"phase": "Bound"}}
+
+    class Cluster:  # answers a labelled list as the API server does
+        def __init__(self, claims):
+            self.claims, self.lists = claims, []
+
+        def list_labelled(self, api_version, kind, namespace, labels):
+            self.lists.append((kind, namespace, labels))
+            return [c for c in self.claims if all(c["metadata"]["labels"].get(k) == v for k, v in labels.items())]
+
+    cluster = Cluster([claim("data-kafka-0"), claim("data-kafka-1"), claim("data-kafka-b-0"), claim("logs-kafka-b-0"),
+                       claim("data-kafka-backup-0"), claim("data-kafka-x"), claim("data-kafka-2", {"other": "x"})])
+    found = claims_of([(stateful_set("kafka"), "ns"), (stateful_set("kafka-b", ("data", "logs")), "ns")], cluster)
+    names = {key: sorted(c["metadata"]["name"] for c in claims) for key, claims in found.items()}
+    assert names == {("ns", "kafka"): ["data-kafka-0", "data-kafka-1"],
+                     ("ns", "kafka-b"): ["data-kafka-b-0", "logs-kafka-b-0"]}
+    assert cluster.lists == [("PersistentVolumeClaim", "ns", selector)]
 
 
 def test_a_declared_claim_once_bound_is_in_sync():
