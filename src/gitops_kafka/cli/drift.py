@@ -81,6 +81,6 @@ def run_daemon(args: argparse.Namespace) -> int:
 
 def load_kubeconfig(args: argparse.Namespace) -> None:
     """The daemon refuses to start on a kubeconfig it cannot load: no cycle could ever succeed."""
-    from gitops_kafka.drift.live import KubernetesCluster
+    from gitops_kafka.kube.cluster import KubernetesCluster
 
     KubernetesCluster(args.kubeconfig, args.context, args.in_cluster, args.timeout).close()

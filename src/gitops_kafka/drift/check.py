@@ -30,7 +30,7 @@ INTERNAL = "internal"  # the source of a failure that is the detector's own (a b
 
 
 class Cluster(Protocol):
-    """What a check needs of a cluster: `drift.live.KubernetesCluster`, or a test's stand-in at the same seam."""
+    """What a check needs of a cluster: `kube.cluster.KubernetesCluster`, or a test's stand-in at the same seam."""
 
     def get(self, api_version: str, kind: str, name: str, namespace: str | None) -> dict[str, Any] | None:
         """The object, or None when it does not exist."""
@@ -162,7 +162,7 @@ def run_check(target: Target, cluster_factory: Callable[[Target], Cluster] | Non
 
 
 def connect(target: Target):
-    from gitops_kafka.drift.live import KubernetesCluster
+    from gitops_kafka.kube.cluster import KubernetesCluster
 
     return KubernetesCluster(target.kubeconfig, target.context, target.in_cluster, target.timeout)
 
