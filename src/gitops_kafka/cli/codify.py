@@ -42,7 +42,7 @@ def run_codify(args: argparse.Namespace) -> int:
 
     from gitops_kafka import codify
     from gitops_kafka.config import load_environment
-    from gitops_kafka.drift.check import default_target, run_check as check
+    from gitops_kafka.checking import default_target, run_check as check
     from gitops_kafka.errors import GitError
     from gitops_kafka.gitrepo import GitRepo
     from gitops_kafka.review import report as review_report

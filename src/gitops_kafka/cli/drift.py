@@ -48,7 +48,7 @@ def add_target_options(command: argparse.ArgumentParser) -> None:
 
 
 def build_target(args: argparse.Namespace):
-    from gitops_kafka.drift.check import default_target
+    from gitops_kafka.checking import default_target
 
     return default_target(args.env, repo=args.repo, branch=args.branch, cache=args.cache,
                           kubeconfig=args.kubeconfig, context=args.context, in_cluster=args.in_cluster,
@@ -58,7 +58,7 @@ def build_target(args: argparse.Namespace):
 def run_check(args: argparse.Namespace) -> int:
     import json
 
-    from gitops_kafka.drift.check import run_check as check
+    from gitops_kafka.checking import run_check as check
     from gitops_kafka.drift.report import format_text
 
     report = check(build_target(args))
