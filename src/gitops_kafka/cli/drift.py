@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gitops_kafka.cli.options import add_env, add_format, add_repo, branch_name, existing_directory, seconds, zookeeper_hosts
+from gitops_kafka.cli.options import (add_cluster, add_env, add_format, add_repo, branch_name, existing_directory, seconds,
+                                      zookeeper_hosts)
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -35,10 +36,7 @@ def add_target_options(command: argparse.ArgumentParser) -> None:
                          help="branch to track (default: the environment's gitops.revision)")
     command.add_argument("--cache", type=Path, default=None, metavar="DIR",
                          help="where the tracked branch is fetched to (default: a folder under the user cache)")
-    command.add_argument("--kubeconfig", default=None, metavar="PATH", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
-    command.add_argument("--context", default=None, metavar="NAME", help="kubeconfig context (default: the current one)")
-    command.add_argument("--in-cluster", action="store_true", help="use the pod's service account")
-    command.add_argument("--timeout", type=seconds, default=10.0, metavar="SECONDS", help="per API request (default %(default)s)")
+    add_cluster(command, in_cluster=True, timeout_help="per API request")
     command.add_argument("--git-credentials", type=existing_directory, default=None, metavar="DIR",
                          help="credential files for a private repository: username and token (HTTPS), or "
                               "ssh-privatekey and known_hosts (SSH) (also $GITOPS_KAFKA_GIT_CREDENTIALS)")
