@@ -1,8 +1,8 @@
-"""Benchmark: `gitops-kafka diff --env prod` between two commits against two `kubectl kustomize` builds.
+"""Benchmark: `gitops-kafka diff --env prod --base HEAD~1` against what a user would script.
 
-A diff must build the overlay twice (base and head) whatever else it does, so the
-baseline is those two builds alone; both run as the user runs them (fresh processes),
-interleaved in the same run, in a temporary clone where the head commit changes prod.
+Baseline: `git worktree add` of the base revision, `kubectl kustomize` of both overlays (the
+worktree's and the checkout's), `diff -u` of the two builds, `git worktree remove`. Both run as
+fresh processes, interleaved, in a temporary clone whose head commit changes prod's storage.
 
     .venv/bin/python bench/diff.py [--runs 10]
 """
@@ -14,17 +14,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(PROJECT / "src"), str(Path(__file__).resolve().parent)]
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent / "src"), str(HERE)]
 
 from gitops_kafka.kustomize import kubectl_path  # noqa: E402
-from interleaved import compare, report  # noqa: E402
+from harness import Row, interleave, run_process, table  # noqa: E402
+
+PROJECT = HERE.parent
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=10)
-    args = parser.parse_args()
+def rows(runs: int) -> list[Row]:
     with tempfile.TemporaryDirectory() as tmp:
         clone = Path(tmp) / "repo"
         subprocess.run(["git", "clone", "--quiet", str(PROJECT), str(clone)], check=True)
@@ -32,12 +31,24 @@ def main() -> None:
         env.write_text(env.read_text().replace("    size: 200Gi", "    size: 300Gi"))
         subprocess.run([sys.executable, "-m", "gitops_kafka", "generate", "--env", "prod"], cwd=clone,
                        check=True, capture_output=True)
-        subprocess.run(["git", "commit", "--quiet", "-am", "bench"], cwd=clone, capture_output=True)
+        worktree, kubectl = str(Path(tmp) / "wt"), str(kubectl_path())
+        base_out, head_out = str(Path(tmp) / "base.yaml"), str(Path(tmp) / "head.yaml")
+        scripted = [["git", "worktree", "add", "--quiet", "--detach", worktree, "HEAD~1"],
+                    [kubectl, "kustomize", f"{worktree}/overlays/prod", "-o", base_out],
+                    [kubectl, "kustomize", "overlays/prod", "-o", head_out],
+                    ["diff", "-u", base_out, head_out],
+                    ["git", "worktree", "remove", "--force", worktree]]
         diff = [[sys.executable, "-m", "gitops_kafka", "diff", "--env", "prod", "--base", "HEAD~1", "--head", "HEAD"]]
-        build = [[str(kubectl_path()), "kustomize", "overlays/prod"]] * 2
-        ours, theirs = compare(diff, build, clone, args.runs, ours_ok=(0, 1))  # 1: the diff found the change
-    report("gitops-kafka diff --env prod HEAD~1..HEAD", "2 x kubectl kustomize overlays/prod (baseline)",
-           ours, theirs, "diff / two kustomize builds")
+        ours, theirs = interleave(lambda: run_process(diff, clone, ok=(0, 1)),  # 1: the diff found the change
+                                  lambda: run_process(scripted, clone, ok=(0, 1)), runs)
+    return [Row("diff --env prod --base HEAD~1", "worktree + 2 builds + diff -u", tuple(ours), tuple(theirs),
+                goal_ratio=1.0)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10)
+    print(table(rows(parser.parse_args().runs)))
 
 
 if __name__ == "__main__":

@@ -1,10 +1,16 @@
-"""Benchmark: `gitops-kafka generate --env prod --no-commit` against `kubectl kustomize overlays/prod`.
+"""Benchmark: `generate` and `render` against the kustomize build they stand in for.
 
-Both run as the user runs them (a fresh process each time), interleaved in the
-same run so that machine noise hits both alike; the ratio is what to read.
-Runs in a temporary clone, so this repository is never written.
+Baselines (the fastest plain way a user would script the same result):
+- `generate --env prod --no-commit`, up to date and after an environment change, against
+  `kubectl kustomize overlays/prod`: a reviewer needs the build either way.
+- `render --env prod` against `kubectl kustomize overlays/prod`.
+- `render --env prod --ref HEAD~1` against `git worktree add` of that revision + the build +
+  `git worktree remove`.
 
-    .venv/bin/python bench/generate.py [--runs 15]
+Every command is a fresh process, as the user runs it, interleaved with its baseline in a
+temporary clone (this repository is never written).
+
+    .venv/bin/python bench/generate.py [--runs 10]
 """
 from __future__ import annotations
 
@@ -14,25 +20,72 @@ import sys
 import tempfile
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(PROJECT / "src"), str(Path(__file__).resolve().parent)]
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent / "src"), str(HERE)]
 
 from gitops_kafka.kustomize import kubectl_path  # noqa: E402
-from interleaved import compare, report  # noqa: E402
+from harness import Row, interleave, run_process, table  # noqa: E402
+
+PROJECT = HERE.parent
+CLI = [sys.executable, "-m", "gitops_kafka"]
+
+
+def clone_of(project: Path, into: Path) -> Path:
+    clone = into / "repo"
+    subprocess.run(["git", "clone", "--quiet", str(project), str(clone)], check=True)
+    subprocess.run(["git", "-C", str(clone), "commit", "--quiet", "--allow-empty", "-m", "bench"], check=True)
+    return clone
+
+
+def changer(clone: Path):
+    """Back to the committed state (untimed), then an edit of prod's storage size: every run has a change."""
+    env = clone / "environments" / "prod.yaml"
+    text = env.read_text()
+    assert "    size: 200Gi" in text, "bench expects prod's kafka storage at 200Gi"
+
+    def change() -> None:
+        subprocess.run(["git", "-C", str(clone), "checkout", "--quiet", "--", "."], check=True)
+        env.write_text(text.replace("    size: 200Gi", "    size: 300Gi"))
+    return change
+
+
+def rows(runs: int) -> list[Row]:
+    build = [[str(kubectl_path()), "kustomize", "overlays/prod"]]
+    kustomize_label = "kubectl kustomize overlays/prod"
+    with tempfile.TemporaryDirectory() as tmp:
+        clone = clone_of(PROJECT, Path(tmp))
+        baseline = lambda: run_process(build, clone)  # noqa: E731
+        out = []
+        ours, theirs = interleave(lambda: run_process([CLI + ["generate", "--env", "prod", "--no-commit"]], clone),
+                                  baseline, runs)
+        out.append(Row("generate --env prod --no-commit (up to date)", kustomize_label, tuple(ours), tuple(theirs),
+                       goal_ratio=1.0))
+        change = changer(clone)
+
+        def changed():
+            change()
+            return run_process([CLI + ["generate", "--env", "prod", "--no-commit"]], clone)
+        ours, theirs = interleave(changed, baseline, runs)
+        subprocess.run(["git", "-C", str(clone), "checkout", "--quiet", "--", "."], check=True)
+        out.append(Row("generate --env prod --no-commit (after a change)", kustomize_label, tuple(ours), tuple(theirs),
+                       goal_ratio=1.0))
+        ours, theirs = interleave(lambda: run_process([CLI + ["render", "--env", "prod"]], clone), baseline, runs)
+        out.append(Row("render --env prod", kustomize_label, tuple(ours), tuple(theirs), goal_ratio=1.1))
+        worktree = str(Path(tmp) / "wt")
+        at_ref = [["git", "worktree", "add", "--quiet", "--detach", worktree, "HEAD~1"],
+                  [str(kubectl_path()), "kustomize", f"{worktree}/overlays/prod"],
+                  ["git", "worktree", "remove", "--force", worktree]]
+        ours, theirs = interleave(lambda: run_process([CLI + ["render", "--env", "prod", "--ref", "HEAD~1"]], clone),
+                                  lambda: run_process(at_ref, clone), runs)
+        out.append(Row("render --env prod --ref HEAD~1", "git worktree add + kustomize + remove",
+                       tuple(ours), tuple(theirs), goal_ratio=1.1))
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=15)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        clone = Path(tmp) / "repo"
-        subprocess.run(["git", "clone", "--quiet", str(PROJECT), str(clone)], check=True)
-        generate = [[sys.executable, "-m", "gitops_kafka", "generate", "--env", "prod", "--no-commit"]]
-        build = [[str(kubectl_path()), "kustomize", "overlays/prod"]]
-        ours, theirs = compare(generate, build, clone, args.runs)
-    report("gitops-kafka generate --env prod --no-commit", "kubectl kustomize overlays/prod (baseline)",
-           ours, theirs, "generate / kustomize build")
+    parser.add_argument("--runs", type=int, default=10)
+    print(table(rows(parser.parse_args().runs)))
 
 
 if __name__ == "__main__":
