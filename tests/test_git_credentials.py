@@ -19,7 +19,7 @@ import pytest
 from helpers import load_documents, wait_for
 from gitops_kafka import gitrepo
 from gitops_kafka.daemon import Daemon
-from gitops_kafka.drift.check import Target
+from gitops_kafka.checking import Target
 from gitops_kafka.errors import GitError
 from git_http import PrivateGitServer
 
