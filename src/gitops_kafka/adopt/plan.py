@@ -18,6 +18,7 @@ from typing import Any
 
 from gitops_kafka.drift.normalize import Keyed, prepare
 from gitops_kafka.mask import mask_object
+from gitops_kafka.terminal import printable
 from gitops_kafka.quantity import parse_quantity
 
 CRITICAL, WARNING, INFO = "CRITICAL", "WARNING", "INFO"
@@ -336,7 +337,7 @@ def format_text(plan: Plan) -> str:
         for item in plan.unmapped:
             shown = f" = {_short(item.value)}" if item.value else ""
             lines.append(f"  {item.object} {item.field}{shown}: {item.reason}")
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines)) + "\n"
 
 
 def _short(text: str, limit: int = 120) -> str:

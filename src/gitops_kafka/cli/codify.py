@@ -5,6 +5,7 @@ import argparse
 from pathlib import Path
 
 from gitops_kafka.cli.options import add_cluster, add_env, add_repo, branch_name, zookeeper_hosts
+from gitops_kafka.terminal import printable
 
 
 def kind_name(text: str) -> str:
@@ -62,9 +63,9 @@ def run_codify(args: argparse.Namespace) -> int:
         snapshot = kafka_reader.read_once(where.hosts, where.chroot, config.cluster_name, args.timeout)
     outcome = codify.codify(local.root, args.env, report, snapshot, args.only, args.branch)
     for edit in outcome.edits:
-        print(f"codified  {edit.describe()}")
+        print(printable(f"codified  {edit.describe()}"))
     for leftover in outcome.leftovers:
-        print(f"not codified  {leftover.describe()}")
+        print(printable(f"not codified  {leftover.describe()}"))
     if outcome.commit:
         print(f"committed {outcome.commit[:12]} on {outcome.branch}")
         print(review_report.text(diff_revisions(local.root, outcome.base, outcome.commit, [args.env])), end="")
