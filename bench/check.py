@@ -138,7 +138,7 @@ class Setup:
             server.wait()
 
     def target(self, name: str):
-        from gitops_kafka.drift.check import Target
+        from gitops_kafka.checking import Target
 
         return Target(env="prod", source=str(self.clone), branch=self.branch, cache=self.tmp / f"cache-{name}",
                       kubeconfig=str(self.kubeconfig), timeout=30)
@@ -242,13 +242,13 @@ def counting_builds(counter: list[int]):
 
 def fresh_cycle(target) -> None:
     """One cycle as the `check` command runs it: nothing kept from before."""
-    from gitops_kafka.drift.check import run_check
+    from gitops_kafka.checking import run_check
 
     run_check(target)
 
 
 def rows(runs: int) -> list[Row]:
-    from gitops_kafka.drift.check import Checker
+    from gitops_kafka.checking import Checker
     from gitops_kafka.kustomize import kubectl_path
 
     out = []
