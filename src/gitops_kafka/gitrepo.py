@@ -231,7 +231,8 @@ def fetch_branch(source: str, branch: str, cache: Path, timeout: float = 120.0,
     try:
         if (cache / ".git").is_dir():
             repo = git.Repo(cache)
-            repo.git.remote("set-url", "origin", source)
+            if "origin" not in repo.remotes or repo.remotes.origin.url != source:  # read in-process
+                repo.git.remote("set-url", "origin", source)
         else:
             cache.mkdir(parents=True, exist_ok=True)
             repo = git.Repo.init(cache)
@@ -239,7 +240,8 @@ def fetch_branch(source: str, branch: str, cache: Path, timeout: float = 120.0,
         with credentials_for_git(credentials) as (options, environment), repo.git.custom_environment(**environment):
             repo.git.execute(["git", *options, "fetch", "--quiet", "--prune", "--depth", "1", "origin",
                               f"+refs/heads/{branch}:refs/remotes/origin/{branch}"], kill_after_timeout=timeout)
-        return repo.git.rev_parse(f"refs/remotes/origin/{branch}^{{commit}}").strip()
+        # A branch names a commit; read in-process (the ref file or packed-refs), a daemon does this every cycle.
+        return git.SymbolicReference.dereference_recursive(repo, f"refs/remotes/origin/{branch}")
     except git.exc.GitCommandError as exc:
         detail = redact((exc.stderr or str(exc)).strip().removeprefix("stderr: ").strip("'\n "))
         raise GitError(f"cannot fetch branch {branch!r} of {redact(source)}: {detail}") from None
