@@ -95,7 +95,7 @@ def claims_of(stateful_sets: list[tuple[dict[str, Any], str]], cluster: Cluster)
     StatefulSet's only if it is also named as its controller names claims:
     `<claim template>-<StatefulSet>-<ordinal>`.
     """
-    listed: dict[tuple[str, tuple[tuple[str, str], ...]], list[dict[str, Any]]] = {}
+    listed: dict[tuple[str, tuple[tuple[str, str], ...]], dict[str, list[dict[str, Any]]]] = {}
     out: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for stateful_set, namespace in stateful_sets:
         spec = stateful_set.get("spec") or {}
@@ -104,17 +104,21 @@ def claims_of(stateful_sets: list[tuple[dict[str, Any], str]], cluster: Cluster)
             continue
         key = (namespace, tuple(sorted(selector.items())))
         if key not in listed:
-            listed[key] = cluster.list_labelled("v1", "PersistentVolumeClaim", namespace, selector)
+            listed[key] = by_prefix(cluster.list_labelled("v1", "PersistentVolumeClaim", namespace, selector))
         name = stateful_set["metadata"]["name"]
-        prefixes = tuple(f"{(t.get('metadata') or {}).get('name')}-{name}-"
-                         for t in spec.get("volumeClaimTemplates") or [])
-        out[(namespace, name)] = [claim for claim in listed[key] if claimed(claim["metadata"]["name"], prefixes)]
+        out[(namespace, name)] = [claim for template in spec.get("volumeClaimTemplates") or []
+                                  for claim in listed[key].get(f"{(template.get('metadata') or {}).get('name')}-{name}", [])]
     return out
 
 
-def claimed(claim: str, prefixes: tuple[str, ...]) -> bool:
-    """Whether a claim's name is one of the prefixes followed by an ordinal."""
-    return any(claim.startswith(p) and claim[len(p):].isascii() and claim[len(p):].isdigit() for p in prefixes)
+def by_prefix(claims: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Claims named `<prefix>-<ordinal>` by their prefix (`<template>-<StatefulSet>`); others are no StatefulSet's."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for claim in claims:
+        prefix, _, ordinal = claim["metadata"]["name"].rpartition("-")
+        if prefix and ordinal.isascii() and ordinal.isdigit():
+            out.setdefault(prefix, []).append(claim)
+    return out
 
 
 def find_extras(desired: Desired, listed: dict, declared: set[tuple[str, str, str]]) -> list[ObjectDrift]:
