@@ -186,14 +186,15 @@ def diff_revisions(repo_path, base: str, head: str | None, envs: list[str] | Non
     from gitops_kafka.errors import RevisionError
     from gitops_kafka.gitrepo import GitRepo
     from gitops_kafka.review import risk
-    from gitops_kafka.review.snapshot import snapshot
+    from gitops_kafka.review.snapshot import build_paths, snapshot
 
     def build(snap, env) -> list[dict]:
         return load(snap.build(env)) if snap.has_environment(env) else []
 
     repo = GitRepo(repo_path)
     out = []
-    with snapshot(repo, base) as old, snapshot(repo, head) as new, ThreadPoolExecutor(2) as pool:
+    paths = build_paths(envs)  # what kustomize reads: a revision is exported no further
+    with snapshot(repo, base, paths) as old, snapshot(repo, head, paths) as new, ThreadPoolExecutor(2) as pool:
         names = envs or sorted(set(old.environments()) | set(new.environments()))
         if not names:
             raise RevisionError(f"no overlays/<env>/ at {old.short} or {new.short}")
