@@ -93,9 +93,12 @@ class GitRepo:
 
     def head_files(self, directory: str) -> dict[str, str]:
         """Files of directory in HEAD, by path relative to it; empty if HEAD lacks it."""
-        if not self.has_head:
-            return {}
-        blobs = self._blobs(self.head, [directory])
+        try:
+            blobs = self._blobs("HEAD", [directory])
+        except GitError:
+            if not self.has_head:
+                return {}
+            raise
         prefix = directory.rstrip("/") + "/"
         return {path[len(prefix):]: data.decode("utf-8")
                 for (_, _, path), data in zip(blobs, self._contents([oid for _, oid, _ in blobs]))}

@@ -22,7 +22,6 @@ run left in the staging directory is swept by the next one.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno as errnos
 import fcntl
 import hashlib
@@ -451,8 +450,8 @@ _AT_FDCWD = -100
 def exchange(a: Path, b: Path) -> None:
     """Swap two directories in one step (Linux renameat2); elsewhere, three renames (b aside, a to b,
     the old b to a): not one step, but at every moment each directory is whole under one of the names."""
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-    renameat2 = getattr(libc, "renameat2", None)
+    # The process's own symbols include the C library's: no `ldconfig -p` run to find it by name.
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
     if renameat2 is not None:
         if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
             return
