@@ -78,6 +78,8 @@ def diff_objects(before: list[dict], after: list[dict]) -> list[ObjectChange]:
         pairs.append((old_key, new_key))
     changes = []
     for old_key, new_key in pairs:
+        if old[old_key] == new[new_key]:
+            continue  # masking equal objects gives equal objects: nothing to mask or compare
         a, b = mask_secrets(old[old_key], new[new_key])
         if a == b:
             continue
