@@ -31,7 +31,9 @@ from gitops_kafka.ledger import LEDGER  # noqa: E402
 from harness import Row, interleave, run_process, table  # noqa: E402
 
 PROJECT = HERE.parent
-CLI = [sys.executable, "-m", "gitops_kafka"]
+# The console script a user runs (beside the interpreter in a virtual environment), else the module.
+SCRIPT = Path(sys.executable).parent / "gitops-kafka"
+CLI = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "gitops_kafka"]
 
 
 def clone_of(project: Path, into: Path) -> Path:
