@@ -27,7 +27,7 @@ _MODULES = {
         "LABEL_VALUE", "MAX_KUBE_MINOR", "MAX_TOPIC_NAME", "MIN_KUBE_MINOR", "PROMETHEUS_DURATION", "RELATIVE_PATH",
         "TOPIC_NAME", "ZNODE_PATH", "DnsLabel", "DnsSubdomain", "Duration", "HttpUrl", "Image", "Int16", "Int32",
         "JavaSize", "KafkaValue", "KubeVersion", "LabelKey", "LabelValue", "PrometheusDuration", "PropertyName",
-        "Quantity", "Regex", "Section", "TopicConfigValue", "TopicName", "refused_kafka_property"),
+        "Quantity", "Regex", "Section", "TopicConfigValue", "TopicName", "config_argument", "refused_kafka_property"),
     "files": ("DEFAULTS_NAME", "ENVIRONMENTS_DIR", "environment_names", "source_paths"),
     "loading": ("PLACEHOLDERS", "load_defaults", "load_environment", "validate"),
     "model": (
