@@ -4,6 +4,9 @@
 configuration in, a Tree out) renders them; only `generate` writes to the disk
 (through tree.write_tree) and to git (through GitRepo).
 
+A run with nothing to do learns it from the ledger (ledger.py: the inputs and the output
+of earlier runs) before reading, validating or rendering anything.
+
 Git sees only what the generator owns: base/ and overlays/<env>/ whole, and in
 clusters/<env>/ (shared with `flux bootstrap` and people) only the files it wrote.
 """
