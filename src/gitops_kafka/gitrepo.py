@@ -4,7 +4,7 @@ A local repository (`GitRepo`) is read and written through plain `git` commands:
 is one short process, cheaper than importing GitPython (which starts `git version`
 twice on first use) for the few commands a generate or a review runs. GitPython is
 used only where it earns its import, keeping a fetched cache of the tracked branch
-for the drift detector (`checkout_branch`).
+for the drift detector (`fetch_branch`, `checkout_fetched`; `checkout_branch` does both).
 """
 from __future__ import annotations
 
