@@ -3,12 +3,15 @@ against an API server seeded as a real one answers after Argo CD applied the ren
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 
 from gitops_kafka.checking import Target, run_check
 from gitops_kafka.drift.report import EXTRA, IN_SYNC, MISSING, MODIFIED
 from kube import as_applied
+
+DISCOVERY_PATH = re.compile(r"^/(api|apis/[^/?]+)/[^/?]+/?$")  # /api/v1, /apis/apps/v1
 
 
 def find(desired, kind, name=None):
@@ -213,3 +216,38 @@ def test_a_daemon_builds_and_parses_a_revision_once_and_again_when_the_branch_mo
     assert desired_state.load_desired(str(clone), "main", "prod", tmp_path / "cache", known=kept) is kept
     staging = desired_state.load_desired(str(clone), "main", "staging", tmp_path / "cache", known=kept)
     assert staging.config.name == "staging" and len(builds) == 5  # same revision, another environment
+
+
+def test_a_daemon_asks_api_discovery_once_not_every_cycle(api, target):
+    """Successive checks of one Checker share discovery's answers: the second cycle sends only its reads."""
+    from gitops_kafka.checking import Checker
+
+    checker = Checker()
+    try:
+        api.proxy.paths.clear()
+        first = checker.run(target)
+        discovery = [p for p in api.proxy.paths if DISCOVERY_PATH.match(p)]
+        assert discovery, "the first cycle discovers the group versions it reads"
+        api.proxy.paths.clear()
+        second = checker.run(target)
+        assert [p for p in api.proxy.paths if DISCOVERY_PATH.match(p)] == []
+        assert api.proxy.paths and second.objects == first.objects
+    finally:
+        checker.close()
+    api.proxy.paths.clear()
+    run_check(target)  # a one-off check starts from nothing
+    assert [p for p in api.proxy.paths if DISCOVERY_PATH.match(p)] == discovery
+
+
+def test_discovery_asks_again_for_a_kind_it_has_not_seen_and_after_its_ttl():
+    """A cached answer never hides a kind served since (a CRD installed later)."""
+    from gitops_kafka.kube.cluster import Discovery
+
+    now = [0.0]
+    discovery = Discovery(ttl=600, clock=lambda: now[0])
+    discovery.remember("apps/v1", {"StatefulSet": ("statefulsets", True)})
+    assert discovery.lookup("apps/v1", "StatefulSet") == ("statefulsets", True)
+    assert discovery.lookup("apps/v1", "Deployment") is None  # not listed: ask the server again
+    assert discovery.lookup("v1", "ConfigMap") is None
+    now[0] = 601
+    assert discovery.lookup("apps/v1", "StatefulSet") is None

@@ -18,6 +18,7 @@ from gitops_kafka.drift.check import Cluster, compare_cluster, with_causes
 from gitops_kafka.drift.desired import Desired, load_desired
 from gitops_kafka.drift.report import DriftReport
 from gitops_kafka.errors import GitopsKafkaError, SourceError
+from gitops_kafka.kube.cluster import Discovery
 from gitops_kafka.quantity import parse_duration
 
 CREDENTIALS_VARIABLE = "GITOPS_KAFKA_GIT_CREDENTIALS"
@@ -73,10 +74,13 @@ class Checker:
     The desired state (environment file, kustomize build, parsed objects) is kept with
     the revision and environment it was read for, and read again only when the
     tracked branch moves: a build and a parse cost seconds at a thousand objects.
+    API discovery's answers are kept too (for ten minutes, and asked again for a kind they
+    lack), while each cycle gets a new client.
     """
 
     def __init__(self, cluster_factory: Callable[[Target], Cluster] | None = None):
-        self._cluster_factory = cluster_factory or connect
+        self._discovery = Discovery()
+        self._cluster_factory = cluster_factory or (lambda target: connect(target, self._discovery))
         self._monitor = None
         self._desired: Desired | None = None
 
@@ -142,7 +146,7 @@ def run_check(target: Target, cluster_factory: Callable[[Target], Cluster] | Non
         checker.close()
 
 
-def connect(target: Target):
+def connect(target: Target, discovery=None):
     from gitops_kafka.kube.cluster import KubernetesCluster
 
-    return KubernetesCluster(target.kubeconfig, target.context, target.in_cluster, target.timeout)
+    return KubernetesCluster(target.kubeconfig, target.context, target.in_cluster, target.timeout, discovery)

@@ -8,6 +8,7 @@ message an operator can act on; nothing above this module sees the client.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 from urllib.parse import quote
 
@@ -24,11 +25,37 @@ def _reason(exc: Exception) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+class Discovery:
+    """What API discovery said each group version serves, kept between checks (as kubectl keeps its
+    discovery cache) so that a daemon's cycle costs its LISTs, not eight discovery requests more.
+
+    An entry is trusted for `ttl` seconds; a kind its group version did not list is asked for again
+    at once (a CRD installed since), so a cached answer never makes a served kind look unserved.
+    """
+
+    def __init__(self, ttl: float = 600.0, clock=time.monotonic):
+        self._ttl, self._clock = ttl, clock
+        self._served: dict[str, tuple[float, dict[str, tuple[str, bool]]]] = {}
+
+    def lookup(self, api_version: str, kind: str) -> tuple[str, bool] | None:
+        """(plural, namespaced) if a fresh answer lists the kind."""
+        entry = self._served.get(api_version)
+        if entry is None or self._clock() - entry[0] > self._ttl:
+            return None
+        return entry[1].get(kind)
+
+    def remember(self, api_version: str, resources: dict[str, tuple[str, bool]]) -> None:
+        self._served[api_version] = (self._clock(), resources)
+
+
 class KubernetesCluster:
-    """A cluster reached through a kubeconfig (file and context) or the in-cluster service account."""
+    """A cluster reached through a kubeconfig (file and context) or the in-cluster service account.
+
+    `discovery` may be shared by the clusters of successive checks (a new client each check keeps
+    token rotation simple; the discovery answers outlive it)."""
 
     def __init__(self, kubeconfig: str | None = None, context: str | None = None, in_cluster: bool = False,
-                 timeout: float = 10.0):
+                 timeout: float = 10.0, discovery: Discovery | None = None):
         import yaml
         from kubernetes import client, config
         from kubernetes.config.config_exception import ConfigException
@@ -46,7 +73,7 @@ class KubernetesCluster:
         configuration.retries = 0  # one cycle, one try: the next cycle is the retry
         self._api = client.ApiClient(configuration)
         self._timeout = timeout
-        self._resources: dict[str, dict[str, tuple[str, bool]]] = {}
+        self._discovery = discovery if discovery is not None else Discovery()
 
     def close(self) -> None:
         self._api.close()
@@ -82,14 +109,14 @@ class KubernetesCluster:
 
     def _resource(self, api_version: str, kind: str) -> tuple[str, bool]:
         """(plural, namespaced) of a kind, from API discovery of its group version."""
-        if api_version not in self._resources:
+        found = self._discovery.lookup(api_version, kind)
+        if found is None:
             path = f"/api/{api_version}" if "/" not in api_version else f"/apis/{api_version}"
             listing = self._get(path) or {}
-            self._resources[api_version] = {
-                r["kind"]: (r["name"], bool(r.get("namespaced")))
-                for r in listing.get("resources", []) if "/" not in r.get("name", "")
-            }
-        found = self._resources[api_version].get(kind)
+            resources = {r["kind"]: (r["name"], bool(r.get("namespaced")))
+                         for r in listing.get("resources", []) if "/" not in r.get("name", "")}
+            self._discovery.remember(api_version, resources)
+            found = resources.get(kind)
         if found is None:
             raise SourceError(SOURCE, f"the API server does not serve {kind} in {api_version} (is its CRD installed?)")
         return found
