@@ -200,8 +200,10 @@ class Session:
 
         try:
             for path in paths:
-                while window and (len(window) >= WINDOW or len(queue) >= UNSENT):
+                if len(window) >= WINDOW:
                     settle()
+                if len(queue) >= UNSENT and not window[-(UNSENT // 2)][1].wait(self.timeout):
+                    raise SourceError(SOURCE, f"{what} {window[-(UNSENT // 2)][0]}: no answer within {self.timeout:g}s")
                 if not client.connected:
                     raise SourceError(SOURCE, f"{what}: connection to {self.hosts} lost")
                 window.append((path, call(path)))
