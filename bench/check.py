@@ -64,7 +64,7 @@ def full_check(desired: list[dict], live: list[dict]) -> float:
     from gitops_kafka.config import load_environment
     from gitops_kafka.drift.check import compare_cluster
     from gitops_kafka.drift.desired import Desired
-    from gitops_kafka.drift.live import KubernetesCluster
+    from gitops_kafka.kube.cluster import KubernetesCluster
     from kube import KubeAPI
 
     with tempfile.TemporaryDirectory() as tmp:

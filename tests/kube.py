@@ -199,16 +199,35 @@ def omit_empty(node: Any) -> Any:
     return node
 
 
+def stored(applied: dict, live: dict, *, manager: str, operation: str, at: str, first_version: int,
+           generated_kinds: tuple[str, ...] = ("StatefulSet", "Deployment", "Job", "PodDisruptionBudget"),
+           fields: dict | None = None) -> dict:
+    """`live` (defaults already in) with what the API server adds when it stores an object `manager`
+    wrote from `applied`: uid, resourceVersion, creationTimestamp, generation, and managedFields (the
+    writer's fields, and the status controller's where there is a status)."""
+    meta = live["metadata"]
+    meta["uid"] = str(uuid.uuid5(uuid.NAMESPACE_DNS, f"{live['kind']}/{meta['name']}"))
+    meta["resourceVersion"] = str(first_version + sum(map(ord, meta["name"])))
+    meta["creationTimestamp"] = at
+    if live["kind"] in generated_kinds:
+        meta["generation"] = 1
+    if fields is None:
+        fields = fields_v1({k: v for k, v in applied.items() if k not in ("apiVersion", "kind")})
+    managed = [{"manager": manager, "operation": operation, "apiVersion": live["apiVersion"], "time": at,
+                "fieldsType": "FieldsV1", "fieldsV1": fields}]
+    if "status" in live:
+        managed.append({"manager": "kube-controller-manager", "operation": "Update", "apiVersion": live["apiVersion"],
+                        "time": at, "fieldsType": "FieldsV1", "subresource": "status",
+                        "fieldsV1": {"f:status": fields_v1(live["status"])}})
+    meta["managedFields"] = managed
+    return live
+
+
 def as_applied(desired: dict, ready: bool = True) -> dict:
     """What GET returns after Argo CD applied `desired` and the controllers caught up."""
     applied = copy.deepcopy(desired)
     live = omit_empty(copy.deepcopy(desired))
     meta = live["metadata"]
-    meta["uid"] = str(uuid.uuid5(uuid.NAMESPACE_DNS, f"{live['kind']}/{meta['name']}"))
-    meta["resourceVersion"] = str(100000 + sum(map(ord, meta["name"])))
-    meta["creationTimestamp"] = APPLIED_AT
-    if live["kind"] in ("StatefulSet", "Deployment", "Job", "PodDisruptionBudget"):
-        meta["generation"] = 1
     namespace = meta.get("namespace", "")
     group = live["apiVersion"].split("/")[0] if "/" in live["apiVersion"] else ""
     meta.setdefault("annotations", {})["argocd.argoproj.io/tracking-id"] = \
@@ -216,14 +235,8 @@ def as_applied(desired: dict, ready: bool = True) -> dict:
     server_defaults(live, ready)
     applied_fields = fields_v1({k: v for k, v in applied.items() if k not in ("apiVersion", "kind")})
     applied_fields.setdefault("f:metadata", {}).setdefault("f:annotations", {})["f:argocd.argoproj.io/tracking-id"] = {}
-    managed = [{"manager": APPLIER, "operation": "Apply", "apiVersion": live["apiVersion"], "time": APPLIED_AT,
-                "fieldsType": "FieldsV1", "fieldsV1": applied_fields}]
-    if "status" in live:
-        managed.append({"manager": "kube-controller-manager", "operation": "Update", "apiVersion": live["apiVersion"],
-                        "time": APPLIED_AT, "fieldsType": "FieldsV1", "subresource": "status",
-                        "fieldsV1": {"f:status": fields_v1(live["status"])}})
-    meta["managedFields"] = managed
-    return live
+    return stored(applied, live, manager=APPLIER, operation="Apply", at=APPLIED_AT, first_version=100000,
+                  fields=applied_fields)
 
 
 # ---------------------------------------------------------------- authorization (the API server's RBAC)

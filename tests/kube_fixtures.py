@@ -5,7 +5,7 @@ import pytest
 
 from helpers import load_documents
 from gitops_kafka import kustomize
-from gitops_kafka.drift.check import Target
+from gitops_kafka.checking import Target
 from kube import KubeAPI, as_applied
 
 

@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from kube import APPLIED_AT, fields_v1, omit_empty, server_defaults
+from kube import APPLIED_AT, fields_v1, omit_empty, server_defaults, stored
 
 NAMESPACE = "kafka"
 FIXTURE = Path(__file__).parent / "fixtures" / "seed-manifests.yaml"
@@ -62,27 +62,16 @@ def live_object(applied: dict, manager: str) -> dict:
     """What GET returns for an object `manager` created from `applied`."""
     applied = _fix_as_served(applied)
     live = omit_empty(copy.deepcopy(applied))
-    meta = live["metadata"]
-    meta["uid"] = f"0000{abs(hash((live['kind'], meta['name']))) % 10**8:08d}-seed"
-    meta["resourceVersion"] = str(4000 + sum(map(ord, meta["name"])))
-    meta["creationTimestamp"] = APPLIED_BY_HAND
-    if live["kind"] in ("StatefulSet", "Deployment", "PodDisruptionBudget"):
-        meta["generation"] = 1
     fields = fields_v1({k: v for k, v in applied.items() if k not in ("apiVersion", "kind")})
     if manager == "kubectl-client-side-apply":
-        meta.setdefault("annotations", {})[LAST_APPLIED] = json.dumps(applied, separators=(",", ":"), sort_keys=True)
+        live["metadata"].setdefault("annotations", {})[LAST_APPLIED] = json.dumps(applied, separators=(",", ":"),
+                                                                                sort_keys=True)
         fields.setdefault("f:metadata", {}).setdefault("f:annotations", {})[f"f:{LAST_APPLIED}"] = {}
     server_defaults(live)
     if live["kind"] == "PodDisruptionBudget":
         live["spec"].setdefault("unhealthyPodEvictionPolicy", "IfHealthyBudget")
-    managed = [{"manager": manager, "operation": "Update", "apiVersion": live["apiVersion"], "time": APPLIED_BY_HAND,
-                "fieldsType": "FieldsV1", "fieldsV1": fields}]
-    if "status" in live:
-        managed.append({"manager": "kube-controller-manager", "operation": "Update", "apiVersion": live["apiVersion"],
-                        "time": APPLIED_BY_HAND, "fieldsType": "FieldsV1", "subresource": "status",
-                        "fieldsV1": {"f:status": fields_v1(live["status"])}})
-    meta["managedFields"] = managed
-    return live
+    return stored(applied, live, manager=manager, operation="Update", at=APPLIED_BY_HAND, first_version=4000,
+                  generated_kinds=("StatefulSet", "Deployment", "PodDisruptionBudget"), fields=fields)
 
 
 def seed_objects() -> list[dict]:

@@ -20,7 +20,7 @@ import yaml
 from helpers import PROJECT, load_documents
 from gitops_kafka import kustomize, metrics
 from gitops_kafka.daemon import Daemon
-from gitops_kafka.drift.check import Target
+from gitops_kafka.checking import Target
 from kube import KubeAPI, as_applied
 from prometheus_server import PrometheusServer, poll
 

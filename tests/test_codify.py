@@ -14,7 +14,7 @@ import pytest
 from helpers import PROJECT, git, run_cli
 from gitops_kafka import codify
 from gitops_kafka.config import load_environment
-from gitops_kafka.drift.check import Target, run_check
+from gitops_kafka.checking import Target, run_check
 from gitops_kafka.drift.report import IN_SYNC, MODIFIED, DriftReport, FieldDrift, ObjectDrift
 
 CONTAINER = 'k:{"name":"kafka"}'

@@ -13,7 +13,7 @@ import pytest
 
 from helpers import wait_for
 from gitops_kafka.daemon import Daemon
-from gitops_kafka.drift.check import Target, run_check
+from gitops_kafka.checking import Target, run_check
 
 
 def get(daemon, path):

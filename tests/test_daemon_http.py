@@ -18,7 +18,7 @@ import time
 import pytest
 
 from gitops_kafka.daemon import Daemon
-from gitops_kafka.drift.check import Target
+from gitops_kafka.checking import Target
 from gitops_kafka.drift.report import DriftReport
 
 CLIENTS = 200

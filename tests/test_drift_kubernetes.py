@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from gitops_kafka.drift.check import Target, run_check
+from gitops_kafka.checking import Target, run_check
 from gitops_kafka.drift.report import EXTRA, IN_SYNC, MISSING, MODIFIED
 from kube import as_applied
 

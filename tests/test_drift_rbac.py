@@ -14,7 +14,7 @@ import pytest
 
 from helpers import load_documents
 from gitops_kafka import kustomize
-from gitops_kafka.drift.check import Target, run_check
+from gitops_kafka.checking import Target, run_check
 from gitops_kafka.drift.report import IN_SYNC
 from kube import DETECTOR_TOKEN, Authorizer, KubeAPI, as_applied
 

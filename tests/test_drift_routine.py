@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 
-from gitops_kafka.drift.check import run_check
+from gitops_kafka.checking import run_check
 from gitops_kafka.drift.report import IN_SYNC, MODIFIED
 from kube import APPLIER, APPLIED_AT, as_applied
 

@@ -15,7 +15,7 @@ import pytest
 from helpers import git, load_documents
 from gitops_kafka import kustomize
 from gitops_kafka.drift import sync
-from gitops_kafka.drift.check import Target, run_check
+from gitops_kafka.checking import Target, run_check
 from gitops_kafka.drift.report import format_text
 from kube import KubeAPI, as_applied
 

@@ -19,7 +19,7 @@ import pytest
 from helpers import load_documents, wait_for
 from gitops_kafka import gitrepo
 from gitops_kafka.daemon import Daemon
-from gitops_kafka.drift.check import Target
+from gitops_kafka.checking import Target
 from gitops_kafka.errors import GitError
 from git_http import PrivateGitServer
 
@@ -52,21 +52,25 @@ def everything_said(daemon, caplog, cache: Path) -> str:
                       config])
 
 
+def first_cycle(target: Target, caplog, cache: Path):
+    """The serving daemon's first report, and everything it said (logs, /drift, /metrics, report, cache config)."""
+    daemon = Daemon(target, interval=3600, host="127.0.0.1", port=0)
+    daemon.start()
+    try:
+        wait_for(lambda: daemon.state.checks >= 1, timeout=60.0)
+        return daemon.state.report, everything_said(daemon, caplog, cache)
+    finally:
+        daemon.stop()
+
+
 def test_a_token_from_the_credentials_directory_reads_the_private_repository(private, api, tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
     secret = credentials(tmp_path / "secret", username="deploy", token=TOKEN + "\n")
     target = Target("prod", private.url("gitops"), "main", tmp_path / "cache", str(api.kubeconfig), timeout=2.0,
                     git_credentials=secret)
-    daemon = Daemon(target, interval=3600, host="127.0.0.1", port=0)
-    daemon.start()
-    try:
-        wait_for(lambda: daemon.state.checks >= 1, timeout=60.0)
-        report = daemon.state.report
-        assert not report.stale and report.errors == () and not report.has_drift()
-        assert private.refused >= 1 and any(auth for _, _, auth in private.requests)  # it did authenticate
-        said = everything_said(daemon, caplog, tmp_path / "cache")
-    finally:
-        daemon.stop()
+    report, said = first_cycle(target, caplog, tmp_path / "cache")
+    assert not report.stale and report.errors == () and not report.has_drift()
+    assert private.refused >= 1 and any(auth for _, _, auth in private.requests)  # it did authenticate
     assert "serving on" in said and TOKEN not in said
 
 
@@ -82,15 +86,8 @@ def test_a_wrong_token_fails_and_is_never_shown(private, api, tmp_path, caplog):
     secret = credentials(tmp_path / "secret", username="deploy", password=wrong)  # Flux's key name works too
     target = Target("prod", private.url("gitops"), "main", tmp_path / "cache", str(api.kubeconfig), timeout=2.0,
                     git_credentials=secret)
-    daemon = Daemon(target, interval=3600, host="127.0.0.1", port=0)
-    daemon.start()
-    try:
-        wait_for(lambda: daemon.state.checks >= 1, timeout=60.0)
-        report = daemon.state.report
-        assert report.stale and report.errors[0].source == "git"
-        said = everything_said(daemon, caplog, tmp_path / "cache")
-    finally:
-        daemon.stop()
+    report, said = first_cycle(target, caplog, tmp_path / "cache")
+    assert report.stale and report.errors[0].source == "git"
     assert wrong not in said and "Authentication failed" in said
 
 

@@ -19,7 +19,6 @@ from gitops_kafka.config import fields as config_fields
 from gitops_kafka.config import problems as config_problems
 from gitops_kafka.config import MAX_FILE_BYTES, EnvironmentConfig, load_environment
 from gitops_kafka.errors import ConfigError
-from gitops_kafka.render.topics import config_argument
 
 GOOD = """\
 namespace: kafka-test
@@ -243,7 +242,7 @@ def test_a_topic_config_value_is_refused_or_reaches_kafka_unchanged(value):
         checked = config_fields._topic_config_value(value)
     except ValueError:
         return
-    argument = config_argument({"retention.ms": checked, "segment.ms": "1"})
+    argument = config_fields.config_argument({"retention.ms": checked, "segment.ms": "1"})
     assert kafka_add_config(argument) in (None, {"retention.ms": value, "segment.ms": "1"}), argument
     assert "\n" not in argument
 

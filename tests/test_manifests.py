@@ -7,7 +7,7 @@ import pytest
 
 from helpers import PROJECT, load_documents
 from gitops_kafka import kustomize
-from gitops_kafka.config import load_environment
+from gitops_kafka.config import config_argument, load_environment
 from gitops_kafka.render import components, topics
 
 
@@ -177,7 +177,7 @@ def test_topic_job_name_changes_with_its_content_only():
 
 
 def test_topic_config_values_with_commas_are_bracketed():
-    assert topics.config_argument({"b": "x,y", "a": "1"}) == "a=1,b=[x,y]"
+    assert config_argument({"b": "x,y", "a": "1"}) == "a=1,b=[x,y]"
 
 
 def test_no_topics_means_no_topic_job():

@@ -131,7 +131,7 @@ def add_env_by_hand(api, desired):
 
 def test_check_never_shows_a_credential_in_text_json_or_drift(gitops_repo, api, desired, tmp_path):
     from gitops_kafka.daemon import Daemon
-    from gitops_kafka.drift.check import Target
+    from gitops_kafka.checking import Target
 
     add_env_by_hand(api, desired)
     outputs = {}

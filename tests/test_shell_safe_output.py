@@ -172,3 +172,37 @@ def test_text_diff_strips_terminal_control_sequences():
             import re
             assert set(re.findall(r"\x1b\[[0-9;]*m", out)) <= {f"\x1b[{c}m" for c in report.COLOR.values()} | {"\x1b[0m"}
         assert "okgone" not in out and "ok\\x0dgone" in out
+
+
+HOSTILE_TEXT = "ok\x1b[2K\x1b[1A\x1b]0;owned\x07\x9b2J\rgone"
+
+
+def assert_printable(out: str) -> None:
+    assert "\x1b" not in out and "\x9b" not in out and "\r" not in out and "\x07" not in out, repr(out)
+    assert "okgone" not in out and "ok\\x0dgone" in out, repr(out)
+
+
+def test_check_text_strips_terminal_control_sequences_from_live_values_and_topics():
+    """A live label or a znode may hold anything; the terminal must not obey it."""
+    from gitops_kafka.drift.report import MODIFIED, DriftReport, FieldDrift, ObjectDrift, format_text
+    from gitops_kafka.kafka.check import KafkaCheck, format_text as kafka_text
+    from gitops_kafka.kafka.ensemble import EnsembleHealth, MemberHealth
+    from gitops_kafka.kafka.metadata import KafkaMetadataReport, MetadataFinding, TopicStatus
+
+    metadata = KafkaMetadataReport(readable=True, topics=(TopicStatus(f"t{HOSTILE_TEXT}", "drift", ("partitions",)),),
+                                   findings=(MetadataFinding("topic", f"t{HOSTILE_TEXT}", HOSTILE_TEXT),))
+    kafka = KafkaCheck(EnsembleHealth((MemberHealth("zk-0:2181", False, error=HOSTILE_TEXT),)), metadata)
+    assert_printable(kafka_text(kafka))
+    report = DriftReport("prod", "a" * 40, 0.0, 0.0, objects=(
+        ObjectDrift("v1", "ConfigMap", f"cm{HOSTILE_TEXT}", "kafka-prod", MODIFIED,
+                    (FieldDrift(f"metadata.labels.{HOSTILE_TEXT}", "a", HOSTILE_TEXT, f"m{HOSTILE_TEXT}"),)),))
+    assert_printable(format_text(report))
+
+
+def test_import_plan_text_strips_terminal_control_sequences():
+    """The plan quotes live objects' names and values, which whoever deployed by hand chose."""
+    from gitops_kafka.adopt.plan import Plan, Step, format_text
+
+    plan = Plan(layout=HOSTILE_TEXT, steps=[Step("warning", f"ConfigMap/{HOSTILE_TEXT}", "patch", HOSTILE_TEXT)],
+                fixes=[HOSTILE_TEXT])
+    assert_printable(format_text(plan))

@@ -1,8 +1,11 @@
 """The names the Kafka checks look for are the names the render writes (one module says both)."""
 from __future__ import annotations
 
+import pytest
+
 from helpers import PROJECT
 from gitops_kafka import render, topology
+from gitops_kafka.render import detector, gitops
 from gitops_kafka.config import load_environment
 
 
@@ -28,3 +31,17 @@ def test_topology_names_what_the_render_creates():
     assert topology.broker_endpoint(config, 2) == (
         f"PLAINTEXT://{config.cluster_name}-2.{env['BROKER_HEADLESS_SERVICE']}.{config.namespace}.svc."
         f"{config.cluster_domain}:{topology.KAFKA_PORT}")
+
+
+@pytest.mark.parametrize("tool", ["argocd", "flux"])
+def test_the_sync_object_drift_reads_is_the_one_rendered_and_granted(tool):
+    prod = load_environment(PROJECT, "prod")
+    config = prod.model_copy(update={"gitops": prod.gitops.model_copy(update={"tool": tool})})
+    synced = topology.sync_object(config)
+    rendered = [(o["apiVersion"], o["kind"], o["metadata"]["name"], o["metadata"]["namespace"])
+                for o in gitops.render(config)[1]]
+    assert (synced.api_version, synced.kind, synced.name, synced.namespace) in rendered
+    role = detector.sync_access(config)[0]
+    assert role["metadata"]["namespace"] == synced.namespace
+    assert role["rules"] == [{"apiGroups": [synced.group], "resources": [synced.resource],
+                              "resourceNames": [synced.name], "verbs": detector.READ}]

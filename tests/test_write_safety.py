@@ -114,7 +114,9 @@ def test_a_run_killed_while_staging_leaves_nothing_for_good(repo):
     assert git(repo, "status", "--porcelain") == ""
 
 
-def test_killed_between_exchanges_then_edited_defaults_is_repaired_by_the_next_run(repo):
+def killed_after_the_first_exchange(repo: Path) -> Path:
+    """A committed change (CMAK switched off) whose generate run is killed right after its first
+    directory exchange, leaving a journal; returns the defaults file."""
     assert run_cli("generate", "--env", "prod", cwd=repo).returncode == 0
     defaults = repo / "environments" / "defaults.yaml"
     defaults.write_text(defaults.read_text() + "\nkafka_manager:\n  enabled: false\n")
@@ -127,6 +129,11 @@ def test_killed_between_exchanges_then_edited_defaults_is_repaired_by_the_next_r
         tree.exchange = exchange
         """)
     assert result.returncode == -signal.SIGKILL
+    return defaults
+
+
+def test_killed_between_exchanges_then_edited_defaults_is_repaired_by_the_next_run(repo):
+    defaults = killed_after_the_first_exchange(repo)
     assert (repo / ".git" / "gitops-kafka" / "journal.json").exists()
     # Someone edits the defaults again before the next run.
     defaults.write_text(defaults.read_text().replace("enabled: false", "enabled: true"))
@@ -139,18 +146,7 @@ def test_killed_between_exchanges_then_edited_defaults_is_repaired_by_the_next_r
 
 def test_an_edit_after_the_kill_is_still_protected(repo):
     """The killed run's files count as generated only while they are as it wrote them."""
-    assert run_cli("generate", "--env", "prod", cwd=repo).returncode == 0
-    defaults = repo / "environments" / "defaults.yaml"
-    defaults.write_text(defaults.read_text() + "\nkafka_manager:\n  enabled: false\n")
-    git(repo, "commit", "--quiet", "-am", "no CMAK")
-    result = run_generate_killed(repo, """
-        real = tree.exchange
-        def exchange(a, b):
-            real(a, b)
-            os.kill(os.getpid(), signal.SIGKILL)
-        tree.exchange = exchange
-        """)
-    assert result.returncode == -signal.SIGKILL
+    defaults = killed_after_the_first_exchange(repo)
     journal = json.loads((repo / ".git" / "gitops-kafka" / "journal.json").read_text())
     first = journal["entries"][0]["target"]
     edited = sorted(p for p in (repo / first).rglob("*.yaml"))[0]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping
 
-from gitops_kafka.drift.check import INTERNAL, Checker, Target, describe_unexpected
+from gitops_kafka.checking import INTERNAL, Checker, Target, describe_unexpected
 from gitops_kafka.drift.report import DriftReport, SourceFailure
 from gitops_kafka.errors import GitopsKafkaError, SourceError
 from gitops_kafka.gitrepo import redact

@@ -1,11 +1,12 @@
-"""Where the cluster's parts are: member and broker names, their DNS endpoints, `zookeeper.connect`.
+"""Where the cluster's parts are: the sync object, member and broker names, their DNS endpoints, `zookeeper.connect`.
 
-The render writes these names into the manifests; the Kafka checks look for the same
-names in ZooKeeper and probe the same endpoints. One module says them both, so the
-detector can never look for a name the generator stopped writing.
+The render writes these names into the manifests; the checks look for the same
+names in the cluster and in ZooKeeper and probe the same endpoints. One module says
+them both, so the detector can never look for a name the generator stopped writing.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the model reads zookeeper_connect from here: no import at run time
@@ -19,6 +20,30 @@ CMAK_ROOT_ZNODE = "/kafka-manager"  # where CMAK keeps its znodes, under the chr
 def sync_name(config: "EnvironmentConfig") -> str:
     """The Argo CD Application (or Flux Kustomization) of the environment: Argo CD's tracking label value."""
     return f"{config.cluster_name}-{config.name}"
+
+
+@dataclass(frozen=True)
+class SyncObject:
+    """The object that syncs the environment and whose status says what was applied."""
+
+    api_version: str
+    kind: str
+    resource: str  # its plural in the API: what an RBAC rule names
+    name: str
+    namespace: str
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rpartition("/")[0]
+
+
+def sync_object(config: "EnvironmentConfig") -> SyncObject:
+    """Flux's Kustomization or Argo CD's Application: written by the render, read by the drift check."""
+    if config.gitops.tool == "flux":
+        return SyncObject("kustomize.toolkit.fluxcd.io/v1", "Kustomization", "kustomizations", sync_name(config),
+                          config.gitops.flux.namespace)
+    return SyncObject("argoproj.io/v1alpha1", "Application", "applications", sync_name(config),
+                      config.gitops.argocd.namespace)
 
 
 def zookeeper_name(config: "EnvironmentConfig") -> str:

@@ -23,7 +23,7 @@ class LiveCluster:
 
 
 def read_objects(kubeconfig: str | None, context: str | None, namespace: str, timeout: float) -> list[dict[str, Any]]:
-    from gitops_kafka.drift.live import KubernetesCluster
+    from gitops_kafka.kube.cluster import KubernetesCluster
 
     cluster = KubernetesCluster(kubeconfig, context, timeout=timeout)
     try:

@@ -40,9 +40,6 @@ class Unmapped:
     value: str
     reason: str
 
-    def to_dict(self) -> dict[str, str]:
-        return {"object": self.object, "field": self.field, "value": self.value, "reason": self.reason}
-
 
 @dataclass
 class Mapping:

@@ -13,11 +13,12 @@ WARNING: pods restart. INFO: patched in place, nothing restarts.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from gitops_kafka.drift.normalize import Keyed, prepare
 from gitops_kafka.mask import mask_object
+from gitops_kafka.terminal import printable
 from gitops_kafka.quantity import parse_quantity
 
 CRITICAL, WARNING, INFO = "CRITICAL", "WARNING", "INFO"
@@ -49,9 +50,6 @@ class Change:
     before: Any
     after: Any
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "before": self.before, "after": self.after}
-
 
 @dataclass(frozen=True)
 class Step:
@@ -62,19 +60,12 @@ class Step:
     restarts: str = ""
     changes: tuple[Change, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"severity": self.severity, "object": self.object, "action": self.action, "summary": self.summary,
-                "restarts": self.restarts, "changes": [c.to_dict() for c in self.changes]}
-
 
 @dataclass(frozen=True)
 class FollowUp:
     title: str
     how: str
     restarts: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"title": self.title, "how": self.how, "restarts": self.restarts}
 
 
 @dataclass
@@ -90,11 +81,12 @@ class Plan:
         return [s for s in self.steps if s.severity == CRITICAL]
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON form: each step, change, follow-up and unmapped field as its fields, in their order."""
         return {"layout": self.layout, "safe": not self.critical,
-                "steps": [s.to_dict() for s in self.steps],
-                "follow_ups": [{"order": i, **f.to_dict()} for i, f in enumerate(self.follow_ups, 1)],
+                "steps": [{**asdict(s), "changes": [asdict(c) for c in s.changes]} for s in self.steps],
+                "follow_ups": [{"order": i, **asdict(f)} for i, f in enumerate(self.follow_ups, 1)],
                 "fixed_in_place": list(self.fixes),
-                "not_mapped": [u.to_dict() for u in self.unmapped]}
+                "not_mapped": [asdict(u) for u in self.unmapped]}
 
 
 # ---------------------------------------------------------------- field changes
@@ -345,7 +337,7 @@ def format_text(plan: Plan) -> str:
         for item in plan.unmapped:
             shown = f" = {_short(item.value)}" if item.value else ""
             lines.append(f"  {item.object} {item.field}{shown}: {item.reason}")
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines)) + "\n"
 
 
 def _short(text: str, limit: int = 120) -> str:

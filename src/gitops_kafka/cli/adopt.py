@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from gitops_kafka.cli.options import add_env, add_format, add_repo, namespace_name, seconds, zookeeper_hosts
+from gitops_kafka.cli.options import add_cluster, add_env, add_format, add_repo, namespace_name, zookeeper_hosts
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -17,12 +17,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     command.add_argument("--namespace", required=True, type=namespace_name, metavar="NAME",
                          help="the namespace the cluster runs in")
     add_repo(command, default="the current directory")
-    command.add_argument("--kubeconfig", default=None, metavar="PATH", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
-    command.add_argument("--context", default=None, metavar="NAME", help="kubeconfig context (default: the current one)")
+    add_cluster(command)
     command.add_argument("--zookeeper", type=zookeeper_hosts, default=None, metavar="HOST:PORT[/CHROOT]",
                          help="where this machine reaches ZooKeeper, to import the topics (default chroot: "
                               "the brokers' zookeeper.connect)")
-    command.add_argument("--timeout", type=seconds, default=10.0, metavar="SECONDS", help="per request (default %(default)s)")
     command.add_argument("--no-write", action="store_true", help="print the plan only")
     command.add_argument("--force", action="store_true", help="replace an existing environment file")
     add_format(command, "json")

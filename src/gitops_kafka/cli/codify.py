@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gitops_kafka.cli.options import add_env, add_repo, branch_name, seconds, zookeeper_hosts
+from gitops_kafka.cli.options import add_cluster, add_env, add_repo, branch_name, zookeeper_hosts
+from gitops_kafka.terminal import printable
 
 
 def kind_name(text: str) -> str:
@@ -28,10 +29,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                         help="the new branch to commit on (default: codify/<env>-<UTC time>)")
     codify.add_argument("--only", action="append", default=[], type=kind_name, metavar="KIND/NAME",
                         help="codify only this object (StatefulSet/kafka) or topic (Topic/<name>); repeatable")
-    codify.add_argument("--kubeconfig", default=None, metavar="PATH", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
-    codify.add_argument("--context", default=None, metavar="NAME", help="kubeconfig context (default: the current one)")
+    add_cluster(codify)
     codify.add_argument("--cache", type=Path, default=None, metavar="DIR", help="where the branch is fetched to")
-    codify.add_argument("--timeout", type=seconds, default=10.0, metavar="SECONDS", help="per request (default %(default)s)")
     codify.add_argument("--zookeeper", type=zookeeper_hosts, default=None, metavar="HOST:PORT,...[/CHROOT]",
                         help="also codify Kafka's topics as ZooKeeper holds them (also $GITOPS_KAFKA_ZOOKEEPER)")
     codify.set_defaults(handler=run_codify)
@@ -42,7 +41,7 @@ def run_codify(args: argparse.Namespace) -> int:
 
     from gitops_kafka import codify
     from gitops_kafka.config import load_environment
-    from gitops_kafka.drift.check import default_target, run_check as check
+    from gitops_kafka.checking import default_target, run_check as check
     from gitops_kafka.errors import GitError
     from gitops_kafka.gitrepo import GitRepo
     from gitops_kafka.review import report as review_report
@@ -64,9 +63,9 @@ def run_codify(args: argparse.Namespace) -> int:
         snapshot = kafka_reader.read_once(where.hosts, where.chroot, config.cluster_name, args.timeout)
     outcome = codify.codify(local.root, args.env, report, snapshot, args.only, args.branch)
     for edit in outcome.edits:
-        print(f"codified  {edit.describe()}")
+        print(printable(f"codified  {edit.describe()}"))
     for leftover in outcome.leftovers:
-        print(f"not codified  {leftover.describe()}")
+        print(printable(f"not codified  {leftover.describe()}"))
     if outcome.commit:
         print(f"committed {outcome.commit[:12]} on {outcome.branch}")
         print(review_report.text(diff_revisions(local.root, outcome.base, outcome.commit, [args.env])), end="")

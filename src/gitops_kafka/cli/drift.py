@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gitops_kafka.cli.options import add_env, add_format, add_repo, branch_name, existing_directory, seconds, zookeeper_hosts
+from gitops_kafka.cli.options import (add_cluster, add_env, add_format, add_repo, branch_name, existing_directory, seconds,
+                                      zookeeper_hosts)
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -35,10 +36,7 @@ def add_target_options(command: argparse.ArgumentParser) -> None:
                          help="branch to track (default: the environment's gitops.revision)")
     command.add_argument("--cache", type=Path, default=None, metavar="DIR",
                          help="where the tracked branch is fetched to (default: a folder under the user cache)")
-    command.add_argument("--kubeconfig", default=None, metavar="PATH", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
-    command.add_argument("--context", default=None, metavar="NAME", help="kubeconfig context (default: the current one)")
-    command.add_argument("--in-cluster", action="store_true", help="use the pod's service account")
-    command.add_argument("--timeout", type=seconds, default=10.0, metavar="SECONDS", help="per API request (default %(default)s)")
+    add_cluster(command, in_cluster=True, timeout_help="per API request")
     command.add_argument("--git-credentials", type=existing_directory, default=None, metavar="DIR",
                          help="credential files for a private repository: username and token (HTTPS), or "
                               "ssh-privatekey and known_hosts (SSH) (also $GITOPS_KAFKA_GIT_CREDENTIALS)")
@@ -48,7 +46,7 @@ def add_target_options(command: argparse.ArgumentParser) -> None:
 
 
 def build_target(args: argparse.Namespace):
-    from gitops_kafka.drift.check import default_target
+    from gitops_kafka.checking import default_target
 
     return default_target(args.env, repo=args.repo, branch=args.branch, cache=args.cache,
                           kubeconfig=args.kubeconfig, context=args.context, in_cluster=args.in_cluster,
@@ -58,7 +56,7 @@ def build_target(args: argparse.Namespace):
 def run_check(args: argparse.Namespace) -> int:
     import json
 
-    from gitops_kafka.drift.check import run_check as check
+    from gitops_kafka.checking import run_check as check
     from gitops_kafka.drift.report import format_text
 
     report = check(build_target(args))
@@ -81,6 +79,6 @@ def run_daemon(args: argparse.Namespace) -> int:
 
 def load_kubeconfig(args: argparse.Namespace) -> None:
     """The daemon refuses to start on a kubeconfig it cannot load: no cycle could ever succeed."""
-    from gitops_kafka.drift.live import KubernetesCluster
+    from gitops_kafka.kube.cluster import KubernetesCluster
 
     KubernetesCluster(args.kubeconfig, args.context, args.in_cluster, args.timeout).close()

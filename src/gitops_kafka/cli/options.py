@@ -48,6 +48,15 @@ def selected_envs(args: argparse.Namespace) -> list[str] | None:
     return None if args.all else list(dict.fromkeys(args.env))
 
 
+def add_cluster(command: argparse.ArgumentParser, *, in_cluster: bool = False, timeout_help: str = "per request") -> None:
+    """--kubeconfig, --context (with in_cluster=True also --in-cluster) and --timeout: how to reach the cluster."""
+    command.add_argument("--kubeconfig", default=None, metavar="PATH", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    command.add_argument("--context", default=None, metavar="NAME", help="kubeconfig context (default: the current one)")
+    if in_cluster:
+        command.add_argument("--in-cluster", action="store_true", help="use the pod's service account")
+    command.add_argument("--timeout", type=seconds, default=10.0, metavar="SECONDS", help=f"{timeout_help} (default %(default)s)")
+
+
 def add_format(command: argparse.ArgumentParser, *choices: str) -> None:
     """--format, text by default."""
     command.add_argument("--format", choices=("text", *choices), default="text")

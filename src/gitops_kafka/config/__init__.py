@@ -20,7 +20,7 @@ from gitops_kafka.config.fields import (
     KAFKA_PROPERTY, KUBE_VERSION, LABEL_KEY, LABEL_VALUE, MAX_KUBE_MINOR, MAX_TOPIC_NAME, MIN_KUBE_MINOR,
     PROMETHEUS_DURATION, RELATIVE_PATH, TOPIC_NAME, ZNODE_PATH, DnsLabel, DnsSubdomain, Duration, HttpUrl, Image,
     Int16, Int32, JavaSize, KafkaValue, KubeVersion, LabelKey, LabelValue, PrometheusDuration, PropertyName, Quantity,
-    Regex, Section, TopicConfigValue, TopicName, refused_kafka_property)
+    Regex, Section, TopicConfigValue, TopicName, config_argument, refused_kafka_property)
 from gitops_kafka.config.loading import (
     DEFAULTS_NAME, ENVIRONMENTS_DIR, PLACEHOLDERS, environment_names, load_defaults, load_environment, validate)
 from gitops_kafka.config.model import (
@@ -38,7 +38,7 @@ __all__ = [
     "MAX_TOPIC_NAME", "MIN_KUBE_MINOR", "PROMETHEUS_DURATION", "RELATIVE_PATH", "TOPIC_NAME", "ZNODE_PATH",
     "DnsLabel", "DnsSubdomain", "Duration", "HttpUrl", "Image", "Int16", "Int32", "JavaSize", "KafkaValue",
     "KubeVersion", "LabelKey", "LabelValue", "PrometheusDuration", "PropertyName", "Quantity", "Regex", "Section",
-    "TopicConfigValue", "TopicName", "refused_kafka_property",
+    "TopicConfigValue", "TopicName", "config_argument", "refused_kafka_property",
     "DEFAULTS_NAME", "ENVIRONMENTS_DIR", "PLACEHOLDERS", "environment_names", "load_defaults", "load_environment",
     "validate",
     "DETECTOR_IMAGE", "Adopt", "AdoptedDeployment", "AdoptedStatefulSet", "ArgoCD", "Autopurge", "Detector", "EnvironmentConfig", "Flux", "GitOps", "IgnoreRule", "Kafka",

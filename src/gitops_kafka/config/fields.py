@@ -113,6 +113,14 @@ def _topic_config_value(value: Any) -> str:
     return text
 
 
+def config_argument(config: dict[str, str]) -> str:
+    """Topic overrides as kafka-configs --add-config takes them: values holding commas go in brackets.
+
+    The topic Job's script spells them the same way; `_topic_config_value` refuses what this cannot carry.
+    """
+    return ",".join(f"{k}=[{v}]" if "," in v else f"{k}={v}" for k, v in sorted(config.items()))
+
+
 def _regex(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError("expected a regular expression (a string)")

@@ -1,1 +1,1 @@
-"""The drift detector: what git declares against what runs (Kubernetes objects, ZooKeeper metadata)."""
+"""Kubernetes drift: what git declares against the live objects (ZooKeeper metadata is `kafka/`'s; `checking` runs both)."""

@@ -17,6 +17,7 @@ from enum import Enum
 from typing import Any, Iterator, Protocol
 
 from gitops_kafka.mask import mask_text, mask_value
+from gitops_kafka.terminal import printable
 
 
 
@@ -218,4 +219,4 @@ def format_text(report: DriftReport) -> str:
         lines.append(report.kafka.format_text())
     if report.sync is not None and report.sync.format_text():
         lines.append(report.sync.format_text())
-    return mask_text("\n".join(lines)) + "\n"
+    return printable(mask_text("\n".join(lines))) + "\n"

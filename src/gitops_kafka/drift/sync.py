@@ -128,19 +128,16 @@ def classify(status: SyncStatus | None, tracked: str | None, changes: Iterable[t
 def read_status(config, cluster) -> SyncStatus:
     """The environment's sync object as the cluster reports it; what cannot be read is said, never raised."""
     from gitops_kafka.errors import SourceError
-    from gitops_kafka.render.gitops import sync_name
+    from gitops_kafka.topology import sync_object
 
-    name, flux = sync_name(config), config.gitops.tool == "flux"
-    tool = "flux" if flux else "argocd"
+    synced, flux = sync_object(config), config.gitops.tool == "flux"
+    name, tool = synced.name, "flux" if flux else "argocd"
     try:
-        if flux:
-            found = cluster.get("kustomize.toolkit.fluxcd.io/v1", "Kustomization", name, config.gitops.flux.namespace)
-        else:
-            found = cluster.get("argoproj.io/v1alpha1", "Application", name, config.gitops.argocd.namespace)
+        found = cluster.get(synced.api_version, synced.kind, name, synced.namespace)
     except SourceError as exc:
         return SyncStatus(tool, name, readable=False, error=exc.message)
     if found is None:
-        return SyncStatus(tool, name, readable=False, error=f"{'Kustomization' if flux else 'Application'} {name} not found")
+        return SyncStatus(tool, name, readable=False, error=f"{synced.kind} {name} not found")
     return parse_kustomization(found) if flux else parse_application(found)
 
 

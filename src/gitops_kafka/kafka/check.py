@@ -15,6 +15,7 @@ from gitops_kafka.kafka import metadata as km
 from gitops_kafka.kafka.ensemble import EnsembleHealth, check_ensemble, declared_members
 from gitops_kafka.kafka.reader import KafkaReader
 from gitops_kafka.errors import SourceError
+from gitops_kafka.terminal import printable
 
 HOSTS_VARIABLE = "GITOPS_KAFKA_ZOOKEEPER"
 
@@ -122,7 +123,7 @@ def format_text(result: KafkaCheck) -> str:
         lines.append(f"  {member.address}: {detail}")
     if not report.readable:
         lines.append(f"kafka: UNREADABLE: {report.error}")
-        return "\n".join(lines)
+        return printable("\n".join(lines))
     lines.append(f"kafka: cluster {report.cluster_id or '?'}, controller {report.controller if report.controller is not None else 'none'}, "
                  f"brokers {len(report.brokers_registered)}/{len(report.brokers_expected)}, "
                  f"{report.partitions} partitions ({report.partitions_offline} offline, "
@@ -137,4 +138,4 @@ def format_text(result: KafkaCheck) -> str:
         lines += [f"  [{f.kind}] {f.message}" for f in report.findings]
     else:
         lines.append("kafka metadata matches git")
-    return "\n".join(lines)
+    return printable("\n".join(lines))

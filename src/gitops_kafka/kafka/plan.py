@@ -21,10 +21,9 @@ import re
 import shlex
 from dataclasses import dataclass
 
-from gitops_kafka.config import CONTROL_CHARACTER, KAFKA_PROPERTY, EnvironmentConfig
+from gitops_kafka.config import CONTROL_CHARACTER, KAFKA_PROPERTY, EnvironmentConfig, config_argument
 from gitops_kafka.kafka import metadata as km
 from gitops_kafka import topology
-from gitops_kafka.render.topics import config_argument
 
 
 @dataclass(frozen=True)

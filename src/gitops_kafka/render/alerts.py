@@ -35,6 +35,17 @@ class Rule:
     description: str
 
 
+def worst(env: str, metric: str, *labels: str, where: str = "") -> str:
+    """A detector gauge at its highest per environment (and labels): `max by (environment, ...) (metric{env, where})`."""
+    selector = f"{env}, {where}" if where else env
+    return f"max by ({', '.join(('environment', *labels))}) ({metric}{{{selector}}})"
+
+
+def caused(env: str, cause: str) -> str:
+    """Some object or topic drifts with this cause: the count of `gitops_kafka_drift_cause` series at 1."""
+    return f'count by (environment) (gitops_kafka_drift_cause{{{env}, cause="{cause}"}} == 1) > 0'
+
+
 def rules(config: EnvironmentConfig) -> list[Rule]:
     """Every alert this environment can raise, in runbook order (disabled ones included)."""
     env = f'environment="{config.name}"'
@@ -45,34 +56,34 @@ def rules(config: EnvironmentConfig) -> list[Rule]:
     explained = f'gitops_kafka_drift_cause{{{env}, cause=~"{KNOWN_CAUSES}"}}'
     return [
         Rule("drift", "GitopsKafkaObjectDrift", "drift",
-             f'max by (environment, kind, name, state) (gitops_kafka_object_drift{{{env}, state=~"modified|missing|extra"}}) == 1 '
-             f"unless on (environment, kind, name) {explained}",
+             worst(env, "gitops_kafka_object_drift", "kind", "name", "state", where='state=~"modified|missing|extra"')
+             + f" == 1 unless on (environment, kind, name) {explained}",
              "{{ $labels.kind }}/{{ $labels.name }} is {{ $labels.state }} in {{ $labels.environment }}",
              "The live {{ $labels.kind }} {{ $labels.name }} differs from git ({{ $labels.state }}) and has for "
              "longer than a sync should take, and the sync controller's status cannot tell why."),
         Rule("drift_out_of_band", "GitopsKafkaDriftOutOfBand", "drift",
-             f'max by (environment, kind, name) (gitops_kafka_drift_cause{{{env}, cause="out-of-band"}}) == 1',
+             worst(env, "gitops_kafka_drift_cause", "kind", "name", where='cause="out-of-band"') + " == 1",
              "{{ $labels.kind }}/{{ $labels.name }} was changed outside git in {{ $labels.environment }}",
              "The sync controller applied the revision git is at, yet the live {{ $labels.kind }} {{ $labels.name }} "
              "differs: someone changed it by hand (`check` names the manager and time). Sync to revert it, or "
              "codify it to keep it."),
         Rule("sync_failing", "GitopsKafkaSyncFailing", "drift",
-             f'count by (environment) (gitops_kafka_drift_cause{{{env}, cause="sync-failing"}} == 1) > 0',
+             caused(env, "sync-failing"),
              "The sync of {{ $labels.environment }} is failing ({{ $value }} objects or topics not applied)",
              "Argo CD or Flux tried to apply git and failed; `check` shows the controller's message. Git and the "
              "cluster stay apart until the cause is fixed."),
         Rule("sync_pending", "GitopsKafkaSyncPending", "drift",
-             f'count by (environment) (gitops_kafka_drift_cause{{{env}, cause="pending-sync"}} == 1) > 0',
+             caused(env, "pending-sync"),
              "{{ $value }} changes in git have waited long for a sync in {{ $labels.environment }}",
              "Git is ahead of what the sync controller applied, for longer than the grace period: the controller "
              "is stuck, suspended, or automated sync is off."),
         Rule("check_failing", "GitopsKafkaCheckFailing", "detector",
-             f"max by (environment) (gitops_kafka_check_success{{{env}}}) == 0",
+             worst(env, "gitops_kafka_check_success") + " == 0",
              "Drift checks are failing in {{ $labels.environment }}",
              "The drift detector's latest check did not complete; gitops_kafka_check_errors_total tells which source "
              "(git, config, kustomize, kubernetes, zookeeper) failed. Drift is not being detected meanwhile."),
         Rule("check_stale", "GitopsKafkaCheckStale", "detector",
-             f"time() - max by (environment) (gitops_kafka_check_last_success_timestamp_seconds{{{env}}}) > {stale_after}",
+             "time() - " + worst(env, "gitops_kafka_check_last_success_timestamp_seconds") + f" > {stale_after}",
              "No successful drift check in {{ $labels.environment }} for {{ $value }}s",
              f"The last successful check started more than {alerts.check_stale.after_intervals} detector intervals "
              f"({stale_after}s) ago: the reported drift state is out of date."),
@@ -87,51 +98,49 @@ def rules(config: EnvironmentConfig) -> list[Rule]:
              "Prometheus has no target for the drift detector: the Deployment, its Service or the ServiceMonitor "
              "is missing, or Prometheus does not select that ServiceMonitor."),
         Rule("zookeeper_quorum_lost", "GitopsKafkaZooKeeperQuorumLost", "zookeeper",
-             f"max by (environment) (gitops_kafka_zookeeper_quorum{{{env}}}) == 0",
+             worst(env, "gitops_kafka_zookeeper_quorum") + " == 0",
              "ZooKeeper has no quorum in {{ $labels.environment }}",
              "Fewer than a majority of the ensemble members serve, or no single leader is elected: Kafka cannot "
              "change metadata (no leader elections, no topic changes) until quorum is back."),
         Rule("zookeeper_member_down", "GitopsKafkaZooKeeperMemberDown", "zookeeper",
-             f"max by (environment, member) (gitops_kafka_zookeeper_member_up{{{env}}}) == 0",
+             worst(env, "gitops_kafka_zookeeper_member_up", "member") + " == 0",
              "ZooKeeper member {{ $labels.member }} is down in {{ $labels.environment }}",
              "The member does not answer four-letter words; the ensemble survives fewer further failures."),
         Rule("kafka_metadata_unreadable", "GitopsKafkaMetadataUnreadable", "kafka",
-             f"max by (environment) (gitops_kafka_kafka_metadata_readable{{{env}}}) == 0",
+             worst(env, "gitops_kafka_kafka_metadata_readable") + " == 0",
              "Kafka's metadata cannot be read from ZooKeeper in {{ $labels.environment }}",
              "The detector cannot read the brokers, topics and partitions under the chroot: broker, topic and "
              "partition alerts are blind meanwhile."),
         Rule("broker_not_registered", "GitopsKafkaBrokerNotRegistered", "kafka",
-             f"max by (environment, broker_id) (gitops_kafka_kafka_broker_registered{{{env}}}) == 0",
+             worst(env, "gitops_kafka_kafka_broker_registered", "broker_id") + " == 0",
              "Kafka broker {{ $labels.broker_id }} is not registered in {{ $labels.environment }}",
              "The broker the environment declares has no /brokers/ids registration: its process is down or has "
              "lost its ZooKeeper session. Its partitions are served by the other replicas, if any."),
         Rule("controller_missing", "GitopsKafkaControllerMissing", "kafka",
-             f"max by (environment) (gitops_kafka_kafka_controller_elected{{{env}}}) == 0",
+             worst(env, "gitops_kafka_kafka_controller_elected") + " == 0",
              "No Kafka controller is elected in {{ $labels.environment }}",
              "/controller is empty: no partition leader elections or topic changes happen until a broker wins it."),
         Rule("topic_drift", "GitopsKafkaTopicDrift", "kafka",
-             f"max by (environment, topic, kind) (gitops_kafka_topic_drift{{{env}}}) == 1 unless on (environment, topic) "
+             worst(env, "gitops_kafka_topic_drift", "topic", "kind") + " == 1 unless on (environment, topic) "
              f'label_replace({explained[:-1]}, kind="Topic"}}, "topic", "$1", "name", "(.*)")',
              "Topic {{ $labels.topic }} differs from git ({{ $labels.kind }}) in {{ $labels.environment }}",
              "The topic's partitions, replication factor or configuration differ from the environment file, the "
              "topic is missing, or it exists without being declared."),
         Rule("partitions_offline", "GitopsKafkaPartitionsOffline", "kafka",
-             f"max by (environment) (gitops_kafka_partitions_offline{{{env}}}) > {alerts.partitions_offline.threshold}",
+             worst(env, "gitops_kafka_partitions_offline") + f" > {alerts.partitions_offline.threshold}",
              "{{ $value }} Kafka partitions have no leader in {{ $labels.environment }}",
              "Partitions without a leader can be neither written nor read."),
         Rule("partitions_under_replicated", "GitopsKafkaPartitionsUnderReplicated", "kafka",
-             f"max by (environment) (gitops_kafka_partitions_under_replicated{{{env}}}) > "
-             f"{alerts.partitions_under_replicated.threshold}",
+             worst(env, "gitops_kafka_partitions_under_replicated") + f" > {alerts.partitions_under_replicated.threshold}",
              "{{ $value }} Kafka partitions are under-replicated in {{ $labels.environment }}",
              "Some replicas are out of the in-sync set: one more broker failure may make partitions unavailable."),
         Rule("partitions_under_min_isr", "GitopsKafkaPartitionsUnderMinIsr", "kafka",
-             f"max by (environment) (gitops_kafka_partitions_under_min_isr{{{env}}}) > "
-             f"{alerts.partitions_under_min_isr.threshold}",
+             worst(env, "gitops_kafka_partitions_under_min_isr") + f" > {alerts.partitions_under_min_isr.threshold}",
              "{{ $value }} Kafka partitions are under min.insync.replicas in {{ $labels.environment }}",
              "Producers with acks=all get NotEnoughReplicas errors on these partitions: writes are failing."),
         Rule("statefulset_rollout", "GitopsKafkaStatefulSetRolloutStuck", "kubernetes",
-             f'max by (environment, kind, name, status) (gitops_kafka_object_health{{{env}, kind="StatefulSet", '
-             f'status=~"progressing|degraded"}}) == 1',
+             worst(env, "gitops_kafka_object_health", "kind", "name", "status",
+                   where='kind="StatefulSet", status=~"progressing|degraded"') + " == 1",
              "StatefulSet {{ $labels.name }} has been {{ $labels.status }} for long in {{ $labels.environment }}",
              "The StatefulSet's pods are not all updated and ready: a rollout is waiting on a pod that does not "
              "become ready, or a claim that does not bind."),

@@ -84,17 +84,15 @@ def sync_access(config: EnvironmentConfig) -> list[dict[str, Any]]:
     """
     if not config.detector.enabled:
         return []
-    from gitops_kafka.render.gitops import sync_name
+    from gitops_kafka.topology import sync_object
 
-    group, resource, namespace = (("kustomize.toolkit.fluxcd.io", "kustomizations", config.gitops.flux.namespace)
-                                  if config.gitops.tool == "flux" else
-                                  ("argoproj.io", "applications", config.gitops.argocd.namespace))
+    synced = sync_object(config)
     name = f"gitops-kafka-{config.namespace}-{NAME}"
     labels = {**common.labels(config, NAME, COMPONENT), common.ENVIRONMENT_LABEL: config.name}
-    meta = {"name": name, "namespace": namespace, "labels": labels}
+    meta = {"name": name, "namespace": synced.namespace, "labels": labels}
     return [
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": meta,
-         "rules": [{"apiGroups": [group], "resources": [resource], "resourceNames": [sync_name(config)],
+         "rules": [{"apiGroups": [synced.group], "resources": [synced.resource], "resourceNames": [synced.name],
                     "verbs": list(READ)}]},
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": meta,
          "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},

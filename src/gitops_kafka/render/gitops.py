@@ -47,10 +47,11 @@ def argocd(config: EnvironmentConfig) -> dict[str, Any]:
     # Prune last, after the new objects are healthy; retry, since a Job may still be running.
     sync_policy["syncOptions"] = ["PruneLast=true"]
     sync_policy["retry"] = {"limit": 5, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "3m"}}
+    synced = topology.sync_object(config)
     return {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "Application",
-        "metadata": {"name": sync_name(config), "namespace": gitops.argocd.namespace, "labels": sync_labels(config)},
+        "apiVersion": synced.api_version,
+        "kind": synced.kind,
+        "metadata": {"name": synced.name, "namespace": synced.namespace, "labels": sync_labels(config)},
         "spec": {
             "project": gitops.argocd.project,
             "source": {"repoURL": gitops.repo_url, "targetRevision": gitops.revision, "path": source_path(config)},
@@ -77,6 +78,7 @@ def flux(config: EnvironmentConfig) -> list[dict[str, Any]]:
     }
     if not gitops.sync.automated:
         spec["suspend"] = True
+    synced = topology.sync_object(config)
     return [
         {
             "apiVersion": "source.toolkit.fluxcd.io/v1",
@@ -85,9 +87,9 @@ def flux(config: EnvironmentConfig) -> list[dict[str, Any]]:
             "spec": source_spec,
         },
         {
-            "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
-            "kind": "Kustomization",
-            "metadata": {"name": sync_name(config), "namespace": gitops.flux.namespace, "labels": sync_labels(config)},
+            "apiVersion": synced.api_version,
+            "kind": synced.kind,
+            "metadata": {"name": synced.name, "namespace": synced.namespace, "labels": sync_labels(config)},
             "spec": spec,
         },
     ]

@@ -121,11 +121,6 @@ echo "topics: $created created, $altered with partitions added, $configured conf
 """
 
 
-def config_argument(config: dict[str, str]) -> str:
-    """Overrides as kafka-configs --add-config takes them; values holding commas go in brackets."""
-    return ",".join(f"{k}=[{v}]" if "," in v else f"{k}={v}" for k, v in sorted(config.items()))
-
-
 def topic_line(topic: Topic) -> str:
     """One topic as the Job reads it: name, partitions, replication factor, then KEY=VALUE overrides."""
     fields = [topic.name, str(topic.partitions), str(topic.replication_factor),

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from gitops_kafka.mask import mask_text
+from gitops_kafka.terminal import printable
 from gitops_kafka.review.diff import ABSENT, ADDED, CHANGED, REMOVED, REPLACED, EnvironmentDiff, FieldChange, ObjectChange
 
 SIGN = {ADDED: "+", REMOVED: "-", CHANGED: "~", REPLACED: "~"}
@@ -66,16 +67,6 @@ def object_yaml(change: ObjectChange) -> str:
 
 
 # ---------------------------------------------------------------- text
-
-TERMINAL_SEQUENCE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]?|\][^\x07\x1b]*(\x07|\x1b\\)?|[PX^_][^\x1b]*(\x1b\\)?|.?)"
-                               r"|\x9b[0-?]*[ -/]*[@-~]?")
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def printable(value: str) -> str:
-    """value without terminal control sequences (colours, cursor moves, titles); other controls shown escaped."""
-    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", TERMINAL_SEQUENCE.sub("", value))
-
 
 def text(diffs: list[EnvironmentDiff], color: bool = False) -> str:
     def paint(kind: str, s: str) -> str:
