@@ -18,6 +18,7 @@ from gitops_kafka.config import load_environment
 from gitops_kafka.kafka import metadata as km
 from gitops_kafka.kafka.ensemble import check_ensemble
 from gitops_kafka.kafka.check import KafkaMonitor, ZooKeeperAddress
+from gitops_kafka.kafka import reader as reader_module
 from gitops_kafka.kafka.reader import KafkaReader
 from gitops_kafka.errors import SourceError
 from kafka_znodes import KafkaZnodes
@@ -95,6 +96,31 @@ def test_a_changed_topic_is_re_read_alone(zookeeper, kafka, kafka_root, prod):
         eventually(lambda: "brand-new" in reader.read().states)
     finally:
         reader.close()
+
+
+def test_a_scan_read_in_small_batches_is_the_scan_read_in_one(zookeeper, kafka, kafka_root, prod, monkeypatch):
+    """Each batch is parsed before the next is read (the first scan's memory peak): a topic's
+    partitions split over batches must give the snapshot, and the reads, of one large batch."""
+    kafka.cluster_as_declared(prod)
+    many_topics(kafka, 40, partitions=3)
+    kafka.state("load-00011", 2, -1, [])
+    kafka.state("load-00012", 1, 1, [1])
+    kafka.delete("/brokers/topics/load-00013/partitions/0/state")
+    whole = KafkaReader(zookeeper.hosts, kafka_root, timeout=5)
+    try:
+        expected, reads = whole.read(), whole.reads
+    finally:
+        whole.close()
+    monkeypatch.setattr(reader_module, "BATCH", 7)
+    batched = KafkaReader(zookeeper.hosts, kafka_root, timeout=5)
+    try:
+        snapshot = batched.read()
+        assert snapshot == expected and batched.reads == reads
+        assert snapshot.states["load-00013"][0] is None and snapshot.states["load-00011"][2].leader == -1
+        kafka.state("load-00013", 0, 0, [0, 1])  # a missing state is read again until it exists
+        eventually(lambda: batched.read().states["load-00013"][0] == km.PartitionState(0, (0, 1), 0))
+    finally:
+        batched.close()
 
 
 # ---------------------------------------------------------------- faults

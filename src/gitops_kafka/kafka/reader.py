@@ -14,8 +14,9 @@ the generated Deployment never puts inside Kafka's chroot.
 """
 from __future__ import annotations
 
+import itertools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 from gitops_kafka.kafka import metadata as km
@@ -24,7 +25,7 @@ from gitops_kafka.errors import SourceError
 
 TOPICS, CONFIGS, IDS, DELETIONS = "/brokers/topics", "/config/topics", "/brokers/ids", "/admin/delete_topics"
 CLUSTER_ID, CONTROLLER, REASSIGNMENT = "/cluster/id", "/controller", "/admin/reassign_partitions"
-BATCH = 5000  # requests in flight at once: bounds memory, keeps the pipeline full
+BATCH = 1000  # requests in flight at once: bounds memory, keeps the pipeline full
 
 T = TypeVar("T")
 
@@ -118,15 +119,23 @@ class KafkaReader:
 
     # ------------------------------------------------------------ reads
 
-    def _get(self, paths: list[str], watch: bool = False, absolute: bool = False) -> dict[str, bytes | None]:
-        """Payloads by path; Kafka's paths unless `absolute` (Kafka Manager's)."""
+    def _batches(self, paths: Iterable[str], watch: bool = False,
+                 absolute: bool = False) -> Iterator[dict[str, bytes | None]]:
+        """Payloads by path, BATCH paths at a time; Kafka's paths unless `absolute` (Kafka Manager's).
+
+        A caller that parses each batch before taking the next never holds more than one batch of
+        raw payloads (and their paths): that, not the parsed snapshot, was the first scan's peak."""
         where = (lambda p: p) if absolute else self._absolute
-        out: dict[str, bytes | None] = {}
-        for start in range(0, len(paths), BATCH):
-            batch = paths[start:start + BATCH]
+        paths = iter(paths)
+        while batch := list(itertools.islice(paths, BATCH)):
             self.reads += len(batch)
             got = self.session.get_many([where(p) for p in batch], watch=watch)
-            out.update((p, got[where(p)]) for p in batch)
+            yield {p: got[where(p)] for p in batch}
+
+    def _get(self, paths: list[str], watch: bool = False, absolute: bool = False) -> dict[str, bytes | None]:
+        out: dict[str, bytes | None] = {}
+        for batch in self._batches(paths, watch, absolute):
+            out.update(batch)
         return out
 
     def _children(self, paths: list[str], watch: bool = False) -> dict[str, list[str] | None]:
@@ -191,27 +200,28 @@ class KafkaReader:
             self._configs.pop(gone, None)
         topics = [t for t in names if t not in self._topics or topic_path(t) in dirty]
         configs = [t for t in config_names if t not in self._configs or config_path(t) in dirty]
-        data = self._get([*map(topic_path, topics), *map(config_path, configs)], watch=True)
 
         due: dict[str, set[int]] = {}
-        for topic in topics:
-            payload = data[topic_path(topic)]
-            if payload is None:  # deleted between the listing and the read
-                self._topics.pop(topic, None)
-                self._states.pop(topic, None)
-                continue
-            assignment = parsed(topic_path(topic), payload, km.parse_assignment)
-            self._topics[topic] = assignment
-            partitions = set(assignment.replicas) if isinstance(assignment, km.Assignment) else set()
-            kept = {p: s for p, s in self._states.get(topic, {}).items() if p in partitions}
-            self._states[topic] = kept
-            due[topic] = partitions - set(kept)
-        for topic in configs:
-            payload = data[config_path(topic)]
-            if payload is None:
-                self._configs.pop(topic, None)
-            else:
-                self._configs[topic] = parsed(config_path(topic), payload, km.parse_topic_config)
+        for data in self._batches(map(topic_path, topics), watch=True):
+            for path, payload in data.items():
+                topic = path[len(TOPICS) + 1:]
+                if payload is None:  # deleted between the listing and the read
+                    self._topics.pop(topic, None)
+                    self._states.pop(topic, None)
+                    continue
+                assignment = parsed(path, payload, km.parse_assignment)
+                self._topics[topic] = assignment
+                partitions = set(assignment.replicas) if isinstance(assignment, km.Assignment) else set()
+                kept = {p: s for p, s in self._states.get(topic, {}).items() if p in partitions}
+                self._states[topic] = kept
+                due[topic] = partitions - set(kept)
+        for data in self._batches(map(config_path, configs), watch=True):
+            for path, payload in data.items():
+                topic = path[len(CONFIGS) + 1:]
+                if payload is None:
+                    self._configs.pop(topic, None)
+                else:
+                    self._configs[topic] = parsed(path, payload, km.parse_topic_config)
 
         for topic, partition in self._missing_states:
             due.setdefault(topic, set()).add(partition)
@@ -222,20 +232,20 @@ class KafkaReader:
         self._read_states(due)
 
     def _read_states(self, due: dict[str, set[int]]) -> None:
-        paths = [state_path(t, p) for t, partitions in due.items() for p in sorted(partitions)
-                 if isinstance(self._topics.get(t), km.Assignment) and p in self._topics[t].replicas]
-        data = self._get(paths, watch=True)
-        updated: dict[str, dict] = {}
-        for path, payload in data.items():
-            topic, partition = parse_state_path(path)
-            states = updated.setdefault(topic, dict(self._states.get(topic, {})))
-            if payload is None:
-                states[partition] = None
-                self._missing_states.add((topic, partition))
-            else:
-                states[partition] = parsed(path, payload, km.parse_partition_state)
-                self._missing_states.discard((topic, partition))
-        self._states.update(updated)
+        paths = (state_path(t, p) for t, partitions in due.items() for p in sorted(partitions)
+                 if isinstance(self._topics.get(t), km.Assignment) and p in self._topics[t].replicas)
+        for data in self._batches(paths, watch=True):
+            updated: dict[str, dict] = {}
+            for path, payload in data.items():
+                topic, partition = parse_state_path(path)
+                states = updated.setdefault(topic, dict(self._states.get(topic, {})))
+                if payload is None:
+                    states[partition] = None
+                    self._missing_states.add((topic, partition))
+                else:
+                    states[partition] = parsed(path, payload, km.parse_partition_state)
+                    self._missing_states.discard((topic, partition))
+            self._states.update(updated)
 
 
 def read_once(hosts: str, chroot: str | None, cluster_name: str, timeout: float,
