@@ -74,13 +74,15 @@ def run_daemon(repo: Path, branch: str, kubeconfig: Path, zookeeper: str, cache:
     command = CLI + ["daemon", "--env", "prod", "--repo", str(repo), "--branch", branch, "--cache", str(cache),
                      "--kubeconfig", str(kubeconfig), "--zookeeper", zookeeper, "--timeout", "30",
                      "--interval", "1", "--listen", f"127.0.0.1:{port}"]
+    log = open(cache.with_suffix(".log"), "w+b")  # a file, not a pipe: a full pipe would stop the daemon
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
     try:
         peak = 0
         while checks_done(port) < CHECKS:
             if process.poll() is not None:
-                raise SystemExit(f"the daemon exited {process.returncode}: {process.stderr.read().decode()[-800:]}")
+                log.seek(0)
+                raise SystemExit(f"the daemon exited {process.returncode}: {log.read().decode()[-800:]}")
             if time.perf_counter() - start > 600:
                 raise SystemExit("the daemon did not finish its checks within 600 s")
             peak = max(peak, memory(process.pid)["VmHWM"])
@@ -96,6 +98,7 @@ def run_daemon(repo: Path, branch: str, kubeconfig: Path, zookeeper: str, cache:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()
 
 
 def daemon_rows(zookeeper_hosts: str, runs: int, topics: int) -> list[Row]:

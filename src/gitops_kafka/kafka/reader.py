@@ -25,7 +25,7 @@ from gitops_kafka.errors import SourceError
 
 TOPICS, CONFIGS, IDS, DELETIONS = "/brokers/topics", "/config/topics", "/brokers/ids", "/admin/delete_topics"
 CLUSTER_ID, CONTROLLER, REASSIGNMENT = "/cluster/id", "/controller", "/admin/reassign_partitions"
-BATCH = 1000  # requests in flight at once: bounds memory, keeps the pipeline full
+BATCH = 1000  # reads parsed together: bounds the raw payloads held at once (see _batches)
 
 T = TypeVar("T")
 

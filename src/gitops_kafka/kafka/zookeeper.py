@@ -178,9 +178,14 @@ class Session:
         leaves their bytes in the pair until it is connected again. So: at most UNSENT
         requests wait in kazoo's queue (its private `_queue`, read here and nowhere else),
         nothing is sent once the connection is lost, and at most WINDOW are unanswered;
-        stale bytes plus new ones then stay far below the pair's capacity. Each answer may
-        take up to `timeout`; the first failure fails the whole batch (the caller reads it
-        again next cycle).
+        stale bytes plus new ones then stay far below the pair's capacity.
+
+        When the queue is full this thread blocks once, on the request queued UNSENT // 2
+        back: when it is answered, kazoo has sent everything before it and the next half
+        queue can go. (Settling the oldest answers one by one instead made this thread and
+        kazoo's take turns request by request, well behind plain kazoo on a large scan.)
+        Each wait, like each answer, may take up to `timeout`; the first failure fails the
+        whole batch (the caller reads it again next cycle).
         """
         client = self._require()
         queue = getattr(client, "_queue", ())
