@@ -123,6 +123,33 @@ def test_a_scan_read_in_small_batches_is_the_scan_read_in_one(zookeeper, kafka, 
         batched.close()
 
 
+def test_a_cycle_failing_part_way_is_followed_by_a_whole_read(zookeeper, kafka, kafka_root, prod, monkeypatch):
+    """A state znode the detector may not read fails the cycle after earlier batches were applied;
+    once readable again, the next cycle must hold every state, not only those read before the failure."""
+    from kazoo.security import OPEN_ACL_UNSAFE, make_acl
+
+    kafka.cluster_as_declared(prod)
+    many_topics(kafka, 30, partitions=3)
+    monkeypatch.setattr(reader_module, "BATCH", 7)
+    locked = f"{kafka_root}/brokers/topics/load-00015/partitions/1/state"
+    root = writer(zookeeper.hosts)
+    reader = KafkaReader(zookeeper.hosts, kafka_root, timeout=5)
+    try:
+        root.set_acls(locked, [make_acl("world", "anyone", write=True, create=True, delete=True, admin=True)])
+        with pytest.raises(SourceError, match="NoAuth"):
+            reader.read()
+        root.set_acls(locked, OPEN_ACL_UNSAFE)
+        snapshot = reader.read()
+        assert km.compare(snapshot, prod).findings == tuple(
+            km.MetadataFinding("topic-extra", f"load-{i:05d}", f"topic load-{i:05d} exists in Kafka but git does not declare it (left alone)")
+            for i in range(30))
+        assert all(len(snapshot.states[f"load-{i:05d}"]) == 3 for i in range(30))
+    finally:
+        reader.close()
+        root.stop()
+        root.close()
+
+
 # ---------------------------------------------------------------- faults
 
 def test_zookeeper_down_at_start_up_then_recovering(tmp_path, prod):

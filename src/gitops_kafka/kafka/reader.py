@@ -5,8 +5,8 @@ topic config, partition state or topic list leaves a watch. Later cycles re-read
 what a watch reported changed, so an unchanged topic costs no request at all. The few
 small znodes (brokers, controller, cluster id, admin markers, Kafka Manager) are read
 every cycle. When watches may have been lost (the session expired or the connection
-was suspended) the next cycle reads everything again; when a cycle fails, what it
-could not read stays due for the next one.
+was suspended) the next cycle reads everything again, and so it does after a cycle that
+failed part-way.
 
 Kafka's znodes are read under Kafka's chroot; Kafka Manager's (CMAK's) at `manager_root`,
 an absolute path on the ensemble: CMAK keeps them where its own ZK_HOSTS points, which
@@ -108,8 +108,10 @@ class KafkaReader:
         try:
             return self._read(dirty)
         except SourceError:
+            # Batches read before the failure are already applied, the rest not: what is
+            # still due is not recorded anywhere, so the next cycle reads everything again.
             with self._lock:
-                self._dirty |= dirty
+                self._reset = True
             raise
 
     def _forget(self) -> None:

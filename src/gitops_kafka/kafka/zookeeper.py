@@ -207,8 +207,10 @@ class Session:
             for path in paths:
                 if len(window) >= WINDOW:
                     settle()
-                if len(queue) >= UNSENT and not window[-(UNSENT // 2)][1].wait(self.timeout):
-                    raise SourceError(SOURCE, f"{what} {window[-(UNSENT // 2)][0]}: no answer within {self.timeout:g}s")
+                if len(queue) >= UNSENT and window:  # (the queue may also hold a failed cycle's requests)
+                    behind, request = window[-min(len(window), UNSENT // 2)]
+                    if not request.wait(self.timeout):
+                        raise SourceError(SOURCE, f"{what} {behind}: no answer within {self.timeout:g}s")
                 if not client.connected:
                     raise SourceError(SOURCE, f"{what}: connection to {self.hosts} lost")
                 window.append((path, call(path)))
