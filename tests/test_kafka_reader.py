@@ -18,7 +18,7 @@ from gitops_kafka.config import load_environment
 from gitops_kafka.kafka import metadata as km
 from gitops_kafka.kafka.ensemble import check_ensemble
 from gitops_kafka.kafka.check import KafkaMonitor, ZooKeeperAddress
-from gitops_kafka.kafka import reader as reader_module
+from gitops_kafka.kafka import zookeeper as zookeeper_module
 from gitops_kafka.kafka.reader import KafkaReader
 from gitops_kafka.errors import SourceError
 from kafka_znodes import KafkaZnodes
@@ -98,9 +98,9 @@ def test_a_changed_topic_is_re_read_alone(zookeeper, kafka, kafka_root, prod):
         reader.close()
 
 
-def test_a_scan_read_in_small_batches_is_the_scan_read_in_one(zookeeper, kafka, kafka_root, prod, monkeypatch):
-    """Each batch is parsed before the next is read (the first scan's memory peak): a topic's
-    partitions split over batches must give the snapshot, and the reads, of one large batch."""
+def test_a_scan_through_a_small_window_is_the_scan_through_a_large_one(zookeeper, kafka, kafka_root, prod, monkeypatch):
+    """Each answer is parsed as it comes, while later requests are in flight (the first scan's
+    memory peak and time): a narrow window must give the snapshot, and the reads, of a wide one."""
     kafka.cluster_as_declared(prod)
     many_topics(kafka, 40, partitions=3)
     kafka.state("load-00011", 2, -1, [])
@@ -111,7 +111,7 @@ def test_a_scan_read_in_small_batches_is_the_scan_read_in_one(zookeeper, kafka, 
         expected, reads = whole.read(), whole.reads
     finally:
         whole.close()
-    monkeypatch.setattr(reader_module, "BATCH", 7)
+    monkeypatch.setattr(zookeeper_module, "WINDOW", 7)
     batched = KafkaReader(zookeeper.hosts, kafka_root, timeout=5)
     try:
         snapshot = batched.read()
@@ -124,13 +124,13 @@ def test_a_scan_read_in_small_batches_is_the_scan_read_in_one(zookeeper, kafka, 
 
 
 def test_a_cycle_failing_part_way_is_followed_by_a_whole_read(zookeeper, kafka, kafka_root, prod, monkeypatch):
-    """A state znode the detector may not read fails the cycle after earlier batches were applied;
+    """A state znode the detector may not read fails the cycle after earlier answers were applied;
     once readable again, the next cycle must hold every state, not only those read before the failure."""
     from kazoo.security import OPEN_ACL_UNSAFE, make_acl
 
     kafka.cluster_as_declared(prod)
     many_topics(kafka, 30, partitions=3)
-    monkeypatch.setattr(reader_module, "BATCH", 7)
+    monkeypatch.setattr(zookeeper_module, "WINDOW", 7)
     locked = f"{kafka_root}/brokers/topics/load-00015/partitions/1/state"
     root = writer(zookeeper.hosts)
     reader = KafkaReader(zookeeper.hosts, kafka_root, timeout=5)

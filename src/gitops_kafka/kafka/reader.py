@@ -14,7 +14,6 @@ the generated Deployment never puts inside Kafka's chroot.
 """
 from __future__ import annotations
 
-import itertools
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
@@ -25,7 +24,6 @@ from gitops_kafka.errors import SourceError
 
 TOPICS, CONFIGS, IDS, DELETIONS = "/brokers/topics", "/config/topics", "/brokers/ids", "/admin/delete_topics"
 CLUSTER_ID, CONTROLLER, REASSIGNMENT = "/cluster/id", "/controller", "/admin/reassign_partitions"
-BATCH = 1000  # reads parsed together: bounds the raw payloads held at once (see _batches)
 
 T = TypeVar("T")
 
@@ -121,24 +119,24 @@ class KafkaReader:
 
     # ------------------------------------------------------------ reads
 
-    def _batches(self, paths: Iterable[str], watch: bool = False,
-                 absolute: bool = False) -> Iterator[dict[str, bytes | None]]:
-        """Payloads by path, BATCH paths at a time; Kafka's paths unless `absolute` (Kafka Manager's).
+    def _each(self, paths: Iterable[str], watch: bool = False, absolute: bool = False) -> Iterator[tuple[str, bytes | None]]:
+        """(path, payload) as answers come, Kafka's paths unless `absolute` (Kafka Manager's).
 
-        A caller that parses each batch before taking the next never holds more than one batch of
-        raw payloads (and their paths): that, not the parsed snapshot, was the first scan's peak."""
+        A caller that parses each payload as it comes holds at most the pipeline's window of raw
+        payloads, never a whole scan's (that, not the parsed snapshot, was the first scan's peak),
+        and parses while later requests are in flight."""
         where = (lambda p: p) if absolute else self._absolute
-        paths = iter(paths)
-        while batch := list(itertools.islice(paths, BATCH)):
-            self.reads += len(batch)
-            got = self.session.get_many([where(p) for p in batch], watch=watch)
-            yield {p: got[where(p)] for p in batch}
+        back = (lambda p: p) if absolute else self._kafka_path
+
+        def counted() -> Iterator[str]:
+            for path in paths:
+                self.reads += 1
+                yield where(path)
+        for path, payload in self.session.get_each(counted(), watch=watch):
+            yield back(path), payload
 
     def _get(self, paths: list[str], watch: bool = False, absolute: bool = False) -> dict[str, bytes | None]:
-        out: dict[str, bytes | None] = {}
-        for batch in self._batches(paths, watch, absolute):
-            out.update(batch)
-        return out
+        return dict(self._each(paths, watch, absolute))
 
     def _children(self, paths: list[str], watch: bool = False) -> dict[str, list[str] | None]:
         self.reads += len(paths)
@@ -204,26 +202,22 @@ class KafkaReader:
         configs = [t for t in config_names if t not in self._configs or config_path(t) in dirty]
 
         due: dict[str, set[int]] = {}
-        for data in self._batches(map(topic_path, topics), watch=True):
-            for path, payload in data.items():
-                topic = path[len(TOPICS) + 1:]
-                if payload is None:  # deleted between the listing and the read
-                    self._topics.pop(topic, None)
-                    self._states.pop(topic, None)
-                    continue
-                assignment = parsed(path, payload, km.parse_assignment)
-                self._topics[topic] = assignment
-                partitions = set(assignment.replicas) if isinstance(assignment, km.Assignment) else set()
-                kept = {p: s for p, s in self._states.get(topic, {}).items() if p in partitions}
-                self._states[topic] = kept
-                due[topic] = partitions - set(kept)
-        for data in self._batches(map(config_path, configs), watch=True):
-            for path, payload in data.items():
-                topic = path[len(CONFIGS) + 1:]
-                if payload is None:
-                    self._configs.pop(topic, None)
-                else:
-                    self._configs[topic] = parsed(path, payload, km.parse_topic_config)
+        for topic, (path, payload) in zip(topics, self._each(map(topic_path, topics), watch=True)):
+            if payload is None:  # deleted between the listing and the read
+                self._topics.pop(topic, None)
+                self._states.pop(topic, None)
+                continue
+            assignment = parsed(path, payload, km.parse_assignment)
+            self._topics[topic] = assignment
+            partitions = set(assignment.replicas) if isinstance(assignment, km.Assignment) else set()
+            kept = {p: s for p, s in self._states.get(topic, {}).items() if p in partitions}
+            self._states[topic] = kept
+            due[topic] = partitions - set(kept)
+        for topic, (path, payload) in zip(configs, self._each(map(config_path, configs), watch=True)):
+            if payload is None:
+                self._configs.pop(topic, None)
+            else:
+                self._configs[topic] = parsed(path, payload, km.parse_topic_config)
 
         for topic, partition in self._missing_states:
             due.setdefault(topic, set()).add(partition)
@@ -236,18 +230,19 @@ class KafkaReader:
     def _read_states(self, due: dict[str, set[int]]) -> None:
         paths = (state_path(t, p) for t, partitions in due.items() for p in sorted(partitions)
                  if isinstance(self._topics.get(t), km.Assignment) and p in self._topics[t].replicas)
-        for data in self._batches(paths, watch=True):
-            updated: dict[str, dict] = {}
-            for path, payload in data.items():
-                topic, partition = parse_state_path(path)
-                states = updated.setdefault(topic, dict(self._states.get(topic, {})))
-                if payload is None:
-                    states[partition] = None
-                    self._missing_states.add((topic, partition))
-                else:
-                    states[partition] = parsed(path, payload, km.parse_partition_state)
-                    self._missing_states.discard((topic, partition))
-            self._states.update(updated)
+        updated: dict[str, dict] = {}
+        for path, payload in self._each(paths, watch=True):
+            topic, partition = parse_state_path(path)
+            states = updated.get(topic)
+            if states is None:
+                states = updated[topic] = dict(self._states.get(topic, {}))
+            if payload is None:
+                states[partition] = None
+                self._missing_states.add((topic, partition))
+            else:
+                states[partition] = parsed(path, payload, km.parse_partition_state)
+                self._missing_states.discard((topic, partition))
+        self._states.update(updated)
 
 
 def read_once(hosts: str, chroot: str | None, cluster_name: str, timeout: float,

@@ -10,7 +10,7 @@ import logging
 import socket
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from kazoo.client import KazooClient, KazooState
 from kazoo.exceptions import KazooException, NoNodeError
@@ -21,7 +21,7 @@ from gitops_kafka.errors import SourceError
 
 SOURCE = "zookeeper"
 DEFAULT_PORT = 2181
-WINDOW, UNSENT = 5000, 64  # unanswered / unsent requests at most (see Session._pipeline)
+WINDOW, UNSENT = 2000, 64  # unanswered / unsent requests at most (see Session._pipeline)
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())  # kazoo reconnects noisily; the daemon decides what to log
@@ -168,8 +168,10 @@ class Session:
             raise SourceError(SOURCE, "not connected")
         return self._client
 
-    def _pipeline(self, paths: Iterable[str], call: Callable[[str], object], what: str) -> dict[str, object]:
-        """Send requests while earlier ones are answered, without ever blocking in kazoo.
+    def _pipeline(self, paths: Iterable[str], call: Callable[[str], object],
+                  what: str) -> Iterator[tuple[str, object]]:
+        """(path, answer) in order as answers come, while later requests are in flight (the
+        caller's work on an answer overlaps kazoo's on the next ones), never blocking in kazoo.
 
         kazoo wakes its connection thread with one byte per queued request on a socket pair
         that holds about 280 bytes, and nothing drains it while the server hangs or the
@@ -189,15 +191,14 @@ class Session:
         """
         client = self._require()
         queue = getattr(client, "_queue", ())
-        results: dict[str, object] = {}
         window: deque[tuple[str, object]] = deque()
 
-        def settle() -> None:
+        def settle() -> tuple[str, object]:
             path, request = window.popleft()
             try:
-                results[path] = request.get(timeout=self.timeout)
+                return path, request.get(timeout=self.timeout)
             except NoNodeError:
-                results[path] = None
+                return path, None
             except KazooTimeoutError:
                 raise SourceError(SOURCE, f"{what} {path}: no answer within {self.timeout:g}s") from None
             except KazooException as exc:
@@ -206,7 +207,7 @@ class Session:
         try:
             for path in paths:
                 if len(window) >= WINDOW:
-                    settle()
+                    yield settle()
                 if len(queue) >= UNSENT and window:  # (the queue may also hold a failed cycle's requests)
                     behind, request = window[-min(len(window), UNSENT // 2)]
                     if not request.wait(self.timeout):
@@ -215,23 +216,26 @@ class Session:
                     raise SourceError(SOURCE, f"{what}: connection to {self.hosts} lost")
                 window.append((path, call(path)))
             while window:
-                settle()
+                yield settle()
         except KazooException as exc:
             raise SourceError(SOURCE, f"{what}: {type(exc).__name__} {exc}".rstrip()) from None
-        return results
+
+    def get_each(self, paths: Iterable[str], watch: bool = False) -> Iterator[tuple[str, bytes | None]]:
+        """(path, payload) of each path in order (None when it does not exist), pipelined."""
+        client = self._require()
+        watcher = self._watched if watch else None
+        for path, value in self._pipeline(paths, lambda path: client.get_async(path, watch=watcher), "read"):
+            yield path, (value[0] if value is not None else None)
 
     def get_many(self, paths: Iterable[str], watch: bool = False) -> dict[str, bytes | None]:
         """Payload of each path (None when it does not exist), pipelined."""
-        client = self._require()
-        watcher = self._watched if watch else None
-        results = self._pipeline(paths, lambda path: client.get_async(path, watch=watcher), "read")
-        return {path: (value[0] if value is not None else None) for path, value in results.items()}
+        return dict(self.get_each(paths, watch))
 
     def children_many(self, paths: Iterable[str], watch: bool = False) -> dict[str, list[str] | None]:
         """Child names of each path (None when it does not exist), pipelined."""
         client = self._require()
         watcher = self._watched if watch else None
-        return self._pipeline(paths, lambda path: client.get_children_async(path, watch=watcher), "list")  # type: ignore[return-value]
+        return dict(self._pipeline(paths, lambda path: client.get_children_async(path, watch=watcher), "list"))  # type: ignore[arg-type]
 
     def exists(self, path: str) -> bool:
         client = self._require()
