@@ -2,7 +2,8 @@
 
 Baseline: `git worktree add` of the base revision, `kubectl kustomize` of both overlays (the
 worktree's and the checkout's), `diff -u` of the two builds, `git worktree remove`. Both run as
-fresh processes, interleaved, in a temporary clone whose head commit changes prod's storage.
+fresh processes (with Python's bytecode cache: harness.user_env), interleaved, in a temporary
+clone whose head commit changes prod's storage; both compare the base with the working tree.
 
     .venv/bin/python bench/diff.py [--runs 10]
 """
@@ -21,6 +22,9 @@ from gitops_kafka.kustomize import kubectl_path  # noqa: E402
 from harness import Row, interleave, run_process, table  # noqa: E402
 
 PROJECT = HERE.parent
+# The console script a user runs (beside the interpreter in a virtual environment), else the module.
+SCRIPT = Path(sys.executable).parent / "gitops-kafka"
+CLI = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "gitops_kafka"]
 
 
 def rows(runs: int) -> list[Row]:
@@ -29,7 +33,7 @@ def rows(runs: int) -> list[Row]:
         subprocess.run(["git", "clone", "--quiet", str(PROJECT), str(clone)], check=True)
         env = clone / "environments" / "prod.yaml"
         env.write_text(env.read_text().replace("    size: 200Gi", "    size: 300Gi"))
-        subprocess.run([sys.executable, "-m", "gitops_kafka", "generate", "--env", "prod"], cwd=clone,
+        subprocess.run([*CLI, "generate", "--env", "prod"], cwd=clone,
                        check=True, capture_output=True)
         worktree, kubectl = str(Path(tmp) / "wt"), str(kubectl_path())
         base_out, head_out = str(Path(tmp) / "base.yaml"), str(Path(tmp) / "head.yaml")
@@ -38,7 +42,7 @@ def rows(runs: int) -> list[Row]:
                     [kubectl, "kustomize", "overlays/prod", "-o", head_out],
                     ["diff", "-u", base_out, head_out],
                     ["git", "worktree", "remove", "--force", worktree]]
-        diff = [[sys.executable, "-m", "gitops_kafka", "diff", "--env", "prod", "--base", "HEAD~1", "--head", "HEAD"]]
+        diff = [[*CLI, "diff", "--env", "prod", "--base", "HEAD~1"]]  # head: the working tree, as the baseline's
         ours, theirs = interleave(lambda: run_process(diff, clone, ok=(0, 1)),  # 1: the diff found the change
                                   lambda: run_process(scripted, clone, ok=(0, 1)), runs)
     return [Row("diff --env prod --base HEAD~1", "worktree + 2 builds + diff -u", tuple(ours), tuple(theirs),

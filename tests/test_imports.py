@@ -46,3 +46,40 @@ def test_the_guard_above_would_notice_an_import(repo):
         """)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert "refused kazoo" in result.stdout
+
+
+# Libraries taken off the paths of generate, render and diff (issue 15): GitPython (a local repository
+# is plain git commands), ruamel.yaml (lines, for problems only), pydantic (validation: not to render a build).
+OFF_THE_HOT_PATH = ("git", "ruamel", "pydantic")
+
+
+def imported_by(argv: list[str], cwd) -> subprocess.CompletedProcess:
+    script = textwrap.dedent(f"""
+        import sys
+        from gitops_kafka.cli import main
+        code = main({argv!r})
+        print("loaded:", sorted({{m.split(".")[0] for m in sys.modules}} & {set(OFF_THE_HOT_PATH)!r}), file=sys.stderr)
+        sys.exit(code)
+        """)
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=cwd)
+
+
+def test_render_and_diff_import_neither_gitpython_nor_ruamel_nor_pydantic(repo):
+    subprocess.run([sys.executable, "-m", "gitops_kafka", "generate", "--all"], cwd=repo, check=True, capture_output=True)
+    env = repo / "environments" / "prod.yaml"
+    env.write_text(env.read_text().replace("partitions: 3", "partitions: 6", 1))
+    subprocess.run([sys.executable, "-m", "gitops_kafka", "generate", "--env", "prod"], cwd=repo, check=True,
+                   capture_output=True)
+    for argv, code in ((["render", "--env", "prod"], 0), (["render", "--env", "prod", "--ref", "HEAD~1"], 0),
+                       (["diff", "--env", "prod", "--base", "HEAD~1"], 1)):
+        result = imported_by(argv, repo)
+        assert result.returncode == code, result.stderr
+        assert "loaded: []" in result.stderr, (argv, result.stderr)
+
+
+def test_generate_after_a_change_imports_neither_gitpython_nor_ruamel(repo):
+    env = repo / "environments" / "prod.yaml"
+    env.write_text(env.read_text().replace("partitions: 3", "partitions: 6", 1))
+    result = imported_by(["generate", "--env", "prod"], repo)
+    assert result.returncode == 0 and "committed" in result.stdout, result.stderr
+    assert "loaded: ['pydantic']" in result.stderr  # a changed file is validated; its lines are not needed

@@ -220,6 +220,22 @@ def test_render_at_a_revision_is_byte_identical_to_kustomize_there(history, tmp_
     assert on_main.stdout != expected and b"storage: 200Gi" in on_main.stdout
 
 
+def test_a_revision_is_exported_only_as_far_as_kustomize_reads_it(history):
+    """render and diff export base/ and the overlays they build, keeping links and modes; not environments/."""
+    from gitops_kafka.gitrepo import GitRepo
+    from gitops_kafka.review.snapshot import build_paths, snapshot
+
+    repo = GitRepo(history)
+    with snapshot(repo, "pr", build_paths(["prod"])) as snap:
+        exported = sorted(p.relative_to(snap.root).as_posix() for p in snap.root.rglob("*") if p.is_file())
+        assert exported and all(p.startswith(("base/", "overlays/prod/")) for p in exported)
+        assert snap.has_environment("prod") and not snap.has_environment("dev")
+    with snapshot(repo, "pr", build_paths(None)) as snap:
+        assert {"dev", "prod"} <= set(snap.environments()) and not (snap.root / "environments").exists()
+    with snapshot(repo, "pr") as snap:  # validate reads the environment files too
+        assert (snap.root / "environments" / "prod.yaml").is_file()
+
+
 def test_render_defaults_to_the_working_tree_and_leaves_it_alone(history, tmp_path, kubectl):
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "--quiet", str(history), str(clone)], check=True)

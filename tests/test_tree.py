@@ -211,3 +211,62 @@ def test_a_write_killed_between_file_renames_in_a_shared_directory_is_finished(t
     files = read_dir(root, "clusters/prod")
     assert tree_module.generated(files) == new.expected("clusters/prod")
     assert files["mine.yaml"] == "a person's\n" and files["flux-system/gotk-sync.yaml"] == "flux's\n"
+
+
+# ---------------------------------------------------------------- libyaml's emitter and PyYAML's own
+
+TRICKY_STRINGS = ["", " ", "yes", "no", "on", "null", "~", "1.0", "0o17", "010", "1e3", "1_000", "12:30",
+                  "2001-12-14", "- item", "key: value", "#comment", "a #b", "'quoted'", '"double"', "@at", "`tick",
+                  "%percent", "!tag", "&anchor", "*alias", "{a: 1}", "[1]", "a\tb", "trailing ", " leading",
+                  "line\nbreak\n", "line\nbreak", "trailing \nspace\n", "tab\tin\nblock\n", "kept\n\n", "\n",
+                  "ünïcödé", "€ 5", "\u2028", "\u2029x\n", "\ufeff", "\x00", "\x1b[31m", "\x7f", "\x85", "\r\n",
+                  "emoji 🚀", "\U0010ffff", "x" * 300, "a: b\nc: d\n", "--- \n...\n", "...\n", "\\backslash",
+                  "colon:", "-", "?", ":", ",", "=", "<<", "0x1F", ".inf", "-.inf", ".nan", "+1", "-0"]
+
+
+def pure_python_dump(monkeypatch, documents) -> str:
+    with monkeypatch.context() as patched:
+        patched.setattr(tree_module, "DUMPER", tree_module.PURE_DUMPER)
+        return tree_module.dump_yaml(documents)
+
+
+def test_libyaml_and_pure_python_emitters_write_the_same_bytes(monkeypatch):
+    """libyaml's emitter is only a faster path: same documents in, same bytes out as PyYAML's own,
+    also for the strings the two escape differently (those go through PyYAML's own)."""
+    assert tree_module.DUMPER is not tree_module.PURE_DUMPER, "PyYAML here has libyaml: the test compares both"
+    for text in TRICKY_STRINGS:
+        for documents in ([{"key": text, "list": [text]}], [{text: 1}], [{"a": {"b": [{"c": text}]}}, [text]]):
+            fast = tree_module.dump_yaml(documents)
+            assert fast == pure_python_dump(monkeypatch, documents), repr(text)
+    numbers = [{"numbers": [0, -1, 2**40, 1.5, 1e-7, float("inf"), True, False, None], "empty": [{}, [], {"a": []}]}]
+    assert tree_module.dump_yaml(numbers) == pure_python_dump(monkeypatch, numbers)
+
+
+def test_emitter_agreement_on_random_text(monkeypatch):
+    import random
+    chooser = random.Random(15)
+    alphabet = [chr(c) for c in range(0x20, 0x7f)] + ["\n"] * 8 + ["\t", "   ", "ü", "\u2028", "\xa0", "\ufeff",
+                                                                     "- ", ": ", " #", "---", "...", "'", '"']
+    texts = ["".join(chooser.choice(alphabet) for _ in range(chooser.choice([1, 2, 3, 5, 8, 20, 60])))
+             for _ in range(3000)]
+    documents = [{"values": texts}, {text: text for text in texts if text.strip()}, texts[:50]]
+    assert tree_module.dump_yaml(documents) == pure_python_dump(monkeypatch, documents)
+
+
+def test_the_emitters_differ_where_the_guard_says(monkeypatch):
+    """Without the guard the C emitter would write other bytes: the comparisons above can fail."""
+    import yaml
+    documents = [{"key": "emoji 🚀"}]
+    raw = yaml.dump_all(documents, Dumper=tree_module.DUMPER, allow_unicode=True, sort_keys=False)
+    pure = yaml.dump_all(documents, Dumper=tree_module.PURE_DUMPER, allow_unicode=True, sort_keys=False)
+    assert raw != pure and tree_module.dump_yaml(documents).endswith(pure)
+
+
+@pytest.mark.parametrize("inputs", ["golden", "shipped"])
+def test_every_generated_file_is_the_same_from_either_emitter(monkeypatch, inputs):
+    from gitops_kafka.generator import plan
+
+    root = Path(__file__).parent / "golden" if inputs == "golden" else Path(__file__).parent.parent
+    fast = plan(root, None).tree.files
+    monkeypatch.setattr(tree_module, "DUMPER", tree_module.PURE_DUMPER)
+    assert plan(root, None).tree.files == fast

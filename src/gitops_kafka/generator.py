@@ -4,6 +4,9 @@
 configuration in, a Tree out) renders them; only `generate` writes to the disk
 (through tree.write_tree) and to git (through GitRepo).
 
+A run with nothing to do learns it from the ledger (ledger.py: the inputs and the output
+of earlier runs) before reading, validating or rendering anything.
+
 Git sees only what the generator owns: base/ and overlays/<env>/ whole, and in
 clusters/<env>/ (shared with `flux bootstrap` and people) only the files it wrote.
 """
@@ -12,18 +15,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gitops_kafka.config import (DEFAULTS_NAME, ENVIRONMENTS_DIR, EnvironmentConfig, environment_names,
-                                  load_defaults, load_environment)
+from gitops_kafka import ledger
+from gitops_kafka.config.files import environment_names, source_paths
 from gitops_kafka.errors import ConfigError, GitError, Problem
 from gitops_kafka.gitrepo import GitRepo
 from gitops_kafka.kube.lists import item_segment, join, list_key
 from gitops_kafka.kube.objects import load
-from gitops_kafka.render.layout import base_tree, overlay_tree, sync_tree
 from gitops_kafka.stamp import STAMP, add_stamps, read_version
 from gitops_kafka.tree import (MANIFEST, Recovered, Tree, current, generated, locked, recover_write, staging_dir,
                                write_tree)
+
+if TYPE_CHECKING:
+    from gitops_kafka.config import EnvironmentConfig
 
 
 # A patch item's own key field (`containers[name=kafka].name`): what names the item, not a change.
@@ -49,9 +54,9 @@ class Result:
 
 def plan(root: Path, envs: list[str] | None) -> GenerationPlan:
     """Read and validate every requested environment file (all problems at once), then render them."""
-    names = envs if envs else environment_names(root)
-    if not names:
-        raise ConfigError([Problem("environments/", None, "", "no environment files found (environments/<env>.yaml)")])
+    from gitops_kafka.config import load_defaults, load_environment
+
+    names = requested(root, envs)
     problems, configs = [], {}
     try:
         defaults = load_defaults(root)
@@ -68,8 +73,18 @@ def plan(root: Path, envs: list[str] | None) -> GenerationPlan:
     return render_plan(list(names), defaults, configs)
 
 
+def requested(root: Path, envs: list[str] | None) -> list[str]:
+    """The environments asked for: envs, or every environment file (--all)."""
+    names = envs if envs else environment_names(root)
+    if not names:
+        raise ConfigError([Problem("environments/", None, "", "no environment files found (environments/<env>.yaml)")])
+    return list(names)
+
+
 def render_plan(names: list[str], defaults: EnvironmentConfig, configs: dict[str, EnvironmentConfig]) -> GenerationPlan:
     """Pure: the defaults and each environment's configuration in, every generated file out."""
+    from gitops_kafka.render.layout import base_tree, overlay_tree, sync_tree
+
     tree = base_tree(defaults)
     for name in names:
         tree.merge(overlay_tree(defaults, configs[name]))
@@ -117,7 +132,7 @@ def claimed_paths(repo: GitRepo, tree: Tree) -> list[str]:
 
 def environment_paths(envs: list[str]) -> list[str]:
     """The environment files an output was generated from (committed with it on a pull-request branch)."""
-    return [f"{ENVIRONMENTS_DIR}/{name}.yaml" for name in [DEFAULTS_NAME, *envs]]
+    return source_paths(envs)
 
 
 def generate(root: Path, envs: list[str] | None, commit: bool = True, branch: str | None = None) -> Result:
@@ -132,11 +147,17 @@ def _generate_locked(repo: GitRepo, envs: list[str] | None, commit: bool, branch
     root = repo.root
     staging = staging_dir(root, repo.git_dir)
     recovered = recover_write(root, staging)
-    planned = plan(root, envs)
+    names = requested(root, envs)
+    key = ledger.inputs_key(root, names, source_paths(names))
+    if recovered is None and key and not branch and nothing_to_do(repo, key, commit):
+        return Result(changed=[])
+    planned = plan(root, names)
     paths = claimed_paths(repo, planned.tree)
     refuse_uncommitted_work(repo, planned.tree, paths, recovered)
     before = {d: committed_output(repo, planned.tree, d) for d in planned.tree.directories} if commit else {}
     changed = write_tree(root, planned.tree, staging)
+    if key:
+        ledger.record(repo.git_dir, key, ledger.output_record(planned.tree))
     result = Result(changed=changed)
     if "base" in changed:
         others = sorted(set(environment_names(root)) - set(planned.envs))
@@ -149,6 +170,22 @@ def _generate_locked(repo: GitRepo, envs: list[str] | None, commit: bool, branch
         result.commit = repo.commit(paths + sources, message, branch)
         result.branch = branch if result.commit and branch else repo.current_branch()
     return result
+
+
+def nothing_to_do(repo: GitRepo, key: str, commit: bool) -> bool:
+    """True when the ledger shows that these inputs made the output on disk (and, to commit, git has it).
+
+    Then a full run would write nothing (the output already is what it would write) and commit
+    nothing (no path it would commit has uncommitted changes), so none is needed.
+    """
+    output = ledger.recorded(repo.git_dir, key)
+    if output is None or not ledger.up_to_date(repo.root, output):
+        return False
+    if not commit:
+        return True
+    paths = [d if not entry["shared"] else f"{d}/{name}" for d, entry in output.items()
+             for name in (entry["files"] if entry["shared"] else [None])]
+    return not repo.uncommitted(paths)
 
 
 def refuse_uncommitted_work(repo: GitRepo, tree: Tree, paths: list[str], recovered: Recovered | None = None) -> None:

@@ -1,9 +1,16 @@
-"""The only user of GitPython: read committed files, export a revision, find uncommitted work, commit."""
+"""The one module that runs git: read committed files, export a revision, find uncommitted work, commit.
+
+A local repository (`GitRepo`) is read and written through plain `git` commands: each
+is one short process, cheaper than importing GitPython (which starts `git version`
+twice on first use) for the few commands a generate or a review runs. GitPython is
+used only where it earns its import, keeping a fetched cache of the tracked branch
+for the drift detector (`checkout_branch`).
+"""
 from __future__ import annotations
 
 import os
-import re
 import shlex
+import subprocess
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,85 +18,122 @@ from typing import Iterator
 
 from gitops_kafka.errors import GitError, RepositoryError, RevisionError
 
-SYMLINK_MODE = 0o120000
-EXECUTABLE_MODE = 0o100755
+SYMLINK_MODE = "120000"
+EXECUTABLE_MODE = "100755"
 
 
 class GitRepo:
     """A working tree and its repository, seen through the few operations the generator needs."""
 
     def __init__(self, path: Path):
-        import git
-
         try:
-            self._repo = git.Repo(path, search_parent_directories=True)
-        except (git.exc.InvalidGitRepositoryError, git.exc.NoSuchPathError):
-            raise RepositoryError(f"{path} is not inside a git repository (run 'git init' there, or pass --repo)") from None
-        if self._repo.bare:
+            found = subprocess.run(["git", "-C", str(path), "rev-parse", "--is-bare-repository",
+                                    "--absolute-git-dir", "--show-toplevel"],
+                                   capture_output=True, text=True, env=_plain_env())
+        except OSError as exc:
+            raise GitError(f"cannot run git: {exc}") from None
+        lines = found.stdout.splitlines()
+        if lines[:1] == ["true"]:
             raise GitError(f"{path} is a bare repository; generate needs a working tree")
-        self._git_exc = git.exc
-        self.root = Path(self._repo.working_tree_dir)
-        self.git_dir = Path(self._repo.git_dir)
+        if found.returncode != 0 or len(lines) < 3:
+            raise RepositoryError(f"{path} is not inside a git repository (run 'git init' there, or pass --repo)")
+        self.git_dir = Path(lines[1])
+        self.root = Path(lines[2])
+        self._head: str | None | bool = False  # not looked up yet
 
-    def _run(self, *args: str, **kwargs) -> str:
-        try:
-            return self._repo.git.execute(["git", *args], **kwargs)
-        except self._git_exc.GitCommandError as exc:
-            detail = (exc.stderr or exc.stdout or "").strip().removeprefix("stderr: ").strip("'\n ")
-            raise GitError(f"git {args[0]} failed: {detail}") from None
+    def _run(self, *args: str, input: bytes | None = None) -> str:
+        return self._run_bytes(*args, input=input).decode("utf-8", errors="surrogateescape")
+
+    def _run_bytes(self, *args: str, input: bytes | None = None) -> bytes:
+        result = subprocess.run(["git", *args], cwd=self.root, input=input, capture_output=True, env=_plain_env())
+        if result.returncode != 0:
+            detail = result.stderr.decode("utf-8", errors="replace").strip() or \
+                result.stdout.decode("utf-8", errors="replace").strip()
+            raise GitError(f"git {args[0]} failed: {detail}")
+        return result.stdout
+
+    @property
+    def head(self) -> str | None:
+        """The commit HEAD names; None on a branch with no commit yet."""
+        if self._head is False:
+            found = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "HEAD^{commit}"], cwd=self.root,
+                                   capture_output=True, text=True, env=_plain_env())
+            self._head = found.stdout.strip() if found.returncode == 0 else None
+        return self._head
 
     @property
     def has_head(self) -> bool:
-        try:
-            self._repo.head.commit
-            return True
-        except ValueError:
-            return False
+        return self.head is not None
+
+    def _blobs(self, commit: str, paths: list[str]) -> list[tuple[str, str, str]]:
+        """(mode, object id, path) of every file under paths at commit (submodules left out)."""
+        listing = self._run("ls-tree", "-r", "-z", "--full-tree", commit, "--", *paths)
+        out = []
+        for record in listing.split("\0"):
+            if not record:
+                continue
+            meta, path = record.split("\t", 1)
+            mode, kind, oid = meta.split(" ")
+            if kind == "blob":
+                out.append((mode, oid, path))
+        return out
+
+    def _contents(self, oids: list[str]) -> list[bytes]:
+        """The contents of blobs, in order, through one `git cat-file --batch`."""
+        if not oids:
+            return []
+        data = self._run_bytes("cat-file", "--batch", input="".join(f"{oid}\n" for oid in oids).encode())
+        out, position = [], 0
+        for _ in oids:
+            end = data.index(b"\n", position)
+            size = int(data[position:end].split(b" ")[2])
+            out.append(data[end + 1:end + 1 + size])
+            position = end + 1 + size + 1  # the content ends with a newline of its own
+        return out
 
     def head_files(self, directory: str) -> dict[str, str]:
         """Files of directory in HEAD, by path relative to it; empty if HEAD lacks it."""
-        if not self.has_head:
-            return {}
         try:
-            tree = self._repo.head.commit.tree / directory
-        except KeyError:
-            return {}
+            blobs = self._blobs("HEAD", [directory])
+        except GitError:
+            if not self.has_head:
+                return {}
+            raise
         prefix = directory.rstrip("/") + "/"
-        return {blob.path[len(prefix):]: blob.data_stream.read().decode("utf-8")
-                for blob in tree.traverse() if blob.type == "blob"}
+        return {path[len(prefix):]: data.decode("utf-8")
+                for (_, _, path), data in zip(blobs, self._contents([oid for _, oid, _ in blobs]))}
 
     def resolve(self, ref: str) -> str:
         """The commit a revision (branch, tag, sha, HEAD~2, origin/main ...) names."""
-        try:
-            return self._repo.commit(ref).hexsha
-        except (self._git_exc.BadName, ValueError, self._git_exc.GitCommandError):
-            raise RevisionError(f"unknown revision {ref!r} in {self.root}") from None
+        found = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"],
+                               cwd=self.root, capture_output=True, text=True, env=_plain_env())
+        if found.returncode != 0 or not ref or ref.startswith("-"):
+            raise RevisionError(f"unknown revision {ref!r} in {self.root}")
+        return found.stdout.strip()
 
-    def export(self, ref: str, destination: Path) -> str:
-        """Write the files of a revision into destination (an empty directory); returns the commit.
+    def export(self, ref: str, destination: Path, paths: list[str] | None = None) -> str:
+        """Write the files of a revision (only those under paths, when given) into destination, an
+        empty directory; returns the commit.
 
         Reads the object database only: the working tree, index and HEAD stay as they are,
         so a review never disturbs someone's checkout. Submodules are not followed.
         """
-        commit = self._repo.commit(self.resolve(ref))
-        for item in commit.tree.traverse():
-            if item.type != "blob":
-                continue
-            target = destination / item.path
+        commit = self.resolve(ref)
+        blobs = self._blobs(commit, paths or [])
+        for (mode, _, path), data in zip(blobs, self._contents([oid for _, oid, _ in blobs])):
+            target = destination / path
             target.parent.mkdir(parents=True, exist_ok=True)
-            data = item.data_stream.read()
-            if item.mode == SYMLINK_MODE:
+            if mode == SYMLINK_MODE:
                 os.symlink(data.decode("utf-8"), target)
             else:
                 target.write_bytes(data)
-                if item.mode == EXECUTABLE_MODE:
+                if mode == EXECUTABLE_MODE:
                     target.chmod(0o755)
-        return commit.hexsha
+        return commit
 
     def uncommitted(self, paths: list[str]) -> list[tuple[str, str]]:
         """(status, path) of every staged, modified, deleted or untracked file under paths."""
-        output = self._run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *paths,
-                           strip_newline_in_stdout=False)
+        output = self._run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *paths)
         entries, records = [], output.split("\0")
         index = 0
         while index < len(records):
@@ -114,17 +158,15 @@ class GitRepo:
                 or any(t == p or t.startswith(p.rstrip("/") + "/") for t in tracked if t)]
 
     def current_branch(self) -> str | None:
-        try:
-            return self._repo.active_branch.name
-        except TypeError:
-            return None
+        found = subprocess.run(["git", "symbolic-ref", "--quiet", "--short", "HEAD"], cwd=self.root,
+                               capture_output=True, text=True, env=_plain_env())
+        return found.stdout.strip() or None if found.returncode == 0 else None
 
     def remote_url(self, name: str) -> str | None:
         """The URL of a remote, or None when there is no such remote."""
-        try:
-            return self._repo.remote(name).url
-        except ValueError:
-            return None
+        found = subprocess.run(["git", "config", "--get", f"remote.{name}.url"], cwd=self.root,
+                               capture_output=True, text=True, env=_plain_env())
+        return found.stdout.strip() or None if found.returncode == 0 else None
 
     def commit(self, paths: list[str], message: str, branch: str | None = None) -> str | None:
         """Commit exactly the given paths (nothing else someone staged); None if nothing changed.
@@ -135,7 +177,9 @@ class GitRepo:
         if branch and branch == self.current_branch():
             branch = None
         if branch:
-            if branch in [h.name for h in self._repo.heads]:
+            exists = subprocess.run(["git", "show-ref", "--verify", "--quiet", f"refs/heads/{branch}"],
+                                    cwd=self.root, env=_plain_env())
+            if exists.returncode == 0:
                 raise GitError(f"branch {branch!r} already exists; choose a new name for the pull request")
             self._run("check-ref-format", "--branch", branch)
         paths = self.known(paths)
@@ -148,7 +192,13 @@ class GitRepo:
         if branch:
             self._run("checkout", "-b", branch)
         self._run("commit", "--quiet", "--only", "-m", message, "--", *paths)
-        return self._repo.head.commit.hexsha
+        self._head = False
+        return self.head
+
+
+def _plain_env() -> dict[str, str]:
+    """git's environment: the caller's, with messages in English (errors are quoted to the user)."""
+    return {**os.environ, "LC_ALL": "C", "LANGUAGE": "C"}
 
 
 def redact(url: str) -> str:

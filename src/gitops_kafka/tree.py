@@ -22,12 +22,12 @@ run left in the staging directory is swept by the next one.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno as errnos
 import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import uuid
@@ -52,25 +52,47 @@ STAGING = "gitops-kafka"
 STAGING_IN_WORKTREE = ".gitops-kafka-staging"
 
 
-class _Dumper(yaml.SafeDumper):
-    """Block style, literal multi-line strings, insertion order kept, no aliases."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
 def _represent_str(dumper: yaml.SafeDumper, data: str):
     if "\n" in data and not any(line != line.rstrip() for line in data.splitlines()):
         return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
     return dumper.represent_scalar("tag:yaml.org,2002:str", data)
 
 
-_Dumper.add_representer(str, _represent_str)
+def _dumper(emitter_base: type) -> type:
+    """A dumper on the given emitter: block style, literal multi-line strings, insertion order kept, no aliases."""
+    class Dumper(emitter_base):
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
+    Dumper.add_representer(str, _represent_str)
+    return Dumper
+
+
+# libyaml's emitter (C) writes what PyYAML's own (pure Python) writes, several times faster, for
+# every text without a character they escape differently (\r, NEL, anything past U+FFFF, other
+# control characters) and without an empty key; any other document goes through PyYAML's own.
+# PyYAML built without libyaml has only the latter. tests/test_tree.py checks that both agree.
+PURE_DUMPER = _dumper(yaml.SafeDumper)
+DUMPER = _dumper(yaml.CSafeDumper) if hasattr(yaml, "CSafeDumper") else PURE_DUMPER
+_ESCAPED_APART = re.compile(r"[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd]")
+
+
+def _emits_alike(node: Any) -> bool:
+    """True when both emitters write node the same: no string they escape differently, no empty key."""
+    if isinstance(node, str):
+        return not _ESCAPED_APART.search(node)
+    if isinstance(node, dict):
+        return all(key != "" and _emits_alike(key) and _emits_alike(value) for key, value in node.items())
+    if isinstance(node, (list, tuple)):
+        return all(_emits_alike(item) for item in node)
+    return True
 
 
 def dump_yaml(documents: Iterable[Any], header: bool = True) -> str:
     """YAML documents separated by '---', as the generator writes every file."""
-    body = yaml.dump_all(list(documents), Dumper=_Dumper, sort_keys=False, default_flow_style=False,
+    documents = list(documents)
+    dumper = DUMPER if _emits_alike(documents) else PURE_DUMPER
+    body = yaml.dump_all(documents, Dumper=dumper, sort_keys=False, default_flow_style=False,
                          allow_unicode=True, width=1_000_000, explicit_start=False)
     body = body.replace("\n...\n", "\n")
     return (HEADER if header else "") + body
@@ -428,8 +450,8 @@ _AT_FDCWD = -100
 def exchange(a: Path, b: Path) -> None:
     """Swap two directories in one step (Linux renameat2); elsewhere, three renames (b aside, a to b,
     the old b to a): not one step, but at every moment each directory is whole under one of the names."""
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-    renameat2 = getattr(libc, "renameat2", None)
+    # The process's own symbols include the C library's: no `ldconfig -p` run to find it by name.
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
     if renameat2 is not None:
         if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
             return

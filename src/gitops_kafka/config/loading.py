@@ -7,14 +7,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from gitops_kafka.config.fields import DNS1123_LABEL
+from gitops_kafka.config.files import DEFAULTS_NAME, ENVIRONMENTS_DIR, environment_names  # noqa: F401 (re-exported)
 from gitops_kafka.config.model import EnvironmentConfig
 from gitops_kafka.config.problems import Locator, _message
 from gitops_kafka.config.rules import check_rules
 from gitops_kafka.config.source import Document, deep_merge, plain, read_document
 from gitops_kafka.errors import ConfigError, Problem
-
-DEFAULTS_NAME = "defaults"
-ENVIRONMENTS_DIR = "environments"
 
 # Stand-ins for required values that were missing or broken, so the other rules can still run.
 PLACEHOLDERS: dict[str, Any] = {
@@ -22,12 +20,6 @@ PLACEHOLDERS: dict[str, Any] = {
     "name": "placeholder-{index}", "partitions": 1, "replication_factor": 1,
     "kind": "Placeholder", "pointer": "/placeholder",
 }
-
-
-def environment_names(repo: Path) -> list[str]:
-    """Environments are the YAML files under environments/, except the shared defaults."""
-    folder = repo / ENVIRONMENTS_DIR
-    return sorted(p.stem for p in folder.glob("*.yaml") if p.stem != DEFAULTS_NAME)
 
 
 def load_environment(repo: Path, env: str) -> EnvironmentConfig:

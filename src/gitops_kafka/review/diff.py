@@ -78,6 +78,8 @@ def diff_objects(before: list[dict], after: list[dict]) -> list[ObjectChange]:
         pairs.append((old_key, new_key))
     changes = []
     for old_key, new_key in pairs:
+        if old[old_key] == new[new_key]:
+            continue  # masking equal objects gives equal objects: nothing to mask or compare
         a, b = mask_secrets(old[old_key], new[new_key])
         if a == b:
             continue
@@ -186,14 +188,15 @@ def diff_revisions(repo_path, base: str, head: str | None, envs: list[str] | Non
     from gitops_kafka.errors import RevisionError
     from gitops_kafka.gitrepo import GitRepo
     from gitops_kafka.review import risk
-    from gitops_kafka.review.snapshot import snapshot
+    from gitops_kafka.review.snapshot import build_paths, snapshot
 
     def build(snap, env) -> list[dict]:
         return load(snap.build(env)) if snap.has_environment(env) else []
 
     repo = GitRepo(repo_path)
     out = []
-    with snapshot(repo, base) as old, snapshot(repo, head) as new, ThreadPoolExecutor(2) as pool:
+    paths = build_paths(envs)  # what kustomize reads: a revision is exported no further
+    with snapshot(repo, base, paths) as old, snapshot(repo, head, paths) as new, ThreadPoolExecutor(2) as pool:
         names = envs or sorted(set(old.environments()) | set(new.environments()))
         if not names:
             raise RevisionError(f"no overlays/<env>/ at {old.short} or {new.short}")

@@ -2,7 +2,8 @@
 
 A revision is exported from the object database into a temporary directory and
 built there, so reviewing never touches the working tree; no revision means the
-working tree itself, uncommitted edits included.
+working tree itself, uncommitted edits included. A build exports only what
+kustomize reads (`build_paths`: base/ and the overlays built), not the whole revision.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from gitops_kafka import kustomize
 from gitops_kafka.errors import RevisionError
 from gitops_kafka.gitrepo import GitRepo
 
+BASE = "base"
 OVERLAYS = "overlays"
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 WORKING_TREE = "working tree"
@@ -53,18 +55,24 @@ class Snapshot:
         return kustomize.build(self.overlay(env), display=f"{OVERLAYS}/{env} at {self.short}")
 
 
+def build_paths(envs: list[str] | None) -> list[str]:
+    """What kustomize reads to build these overlays (None: every overlay): base/ and the overlays."""
+    return [BASE, *(f"{OVERLAYS}/{env}" for env in envs)] if envs else [BASE, OVERLAYS]
+
+
 @contextmanager
-def snapshot(repo: GitRepo, ref: str | None) -> Iterator[Snapshot]:
-    """The files at ref (exported to a temporary directory), or the working tree when ref is None."""
+def snapshot(repo: GitRepo, ref: str | None, paths: list[str] | None = None) -> Iterator[Snapshot]:
+    """The files at ref (exported to a temporary directory: those under paths, or all), or the
+    working tree when ref is None."""
     if ref is None:
         yield Snapshot(repo.root, WORKING_TREE, None)
         return
     with tempfile.TemporaryDirectory(prefix="gitops-kafka-review-") as tmp:
-        commit = repo.export(ref, Path(tmp))
+        commit = repo.export(ref, Path(tmp), paths)
         yield Snapshot(Path(tmp), ref, commit)
 
 
 def render(repo_path: Path, env: str, ref: str | None = None) -> str:
     """`kubectl kustomize overlays/<env>` as it builds at ref (default: the working tree)."""
-    with snapshot(GitRepo(repo_path), ref) as snap:
+    with snapshot(GitRepo(repo_path), ref, build_paths([env])) as snap:
         return snap.build(env)
