@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent
 sys.path[:0] = [str(PROJECT / "src"), str(PROJECT / "tests"), str(HERE)]
 
-from harness import MIB, Row, Sample, table  # noqa: E402
+from harness import MIB, Row, Sample, table, user_env  # noqa: E402
 from zookeeper_scan import CHROOT, large_cluster  # noqa: E402
 
 CLI = [sys.executable, "-m", "gitops_kafka"]
@@ -76,7 +76,7 @@ def run_daemon(repo: Path, branch: str, kubeconfig: Path, zookeeper: str, cache:
                      "--interval", "1", "--listen", f"127.0.0.1:{port}"]
     log = open(cache.with_suffix(".log"), "w+b")  # a file, not a pipe: a full pipe would stop the daemon
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, env=user_env())
     try:
         peak = 0
         while checks_done(port) < CHECKS:
