@@ -239,6 +239,44 @@ def as_applied(desired: dict, ready: bool = True) -> dict:
                   fields=applied_fields)
 
 
+def bound_claim(stateful_set, template, ordinal):
+    """A claim the StatefulSet controller created from a template, after the PV controller bound it."""
+    name = f"{template['metadata']['name']}-{stateful_set['metadata']['name']}-{ordinal}"
+    uid = str(uuid.uuid5(uuid.NAMESPACE_DNS, f"PersistentVolumeClaim/{name}"))
+    labels = {**(template["metadata"].get("labels") or {}), **stateful_set["spec"]["selector"]["matchLabels"]}
+    return {
+        "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+        "metadata": {
+            "name": name, "namespace": stateful_set["metadata"]["namespace"], "labels": labels,
+            "uid": uid, "resourceVersion": str(2000 + ordinal),
+            "creationTimestamp": APPLIED_AT, "finalizers": ["kubernetes.io/pvc-protection"],
+            "annotations": {"pv.kubernetes.io/bind-completed": "yes", "pv.kubernetes.io/bound-by-controller": "yes",
+                            "volume.beta.kubernetes.io/storage-provisioner": "ebs.csi.aws.com",
+                            "volume.kubernetes.io/storage-provisioner": "ebs.csi.aws.com",
+                            "volume.kubernetes.io/selected-node": f"node-{ordinal}"},
+            "managedFields": [
+                {"manager": "kube-controller-manager", "operation": "Update", "apiVersion": "v1", "time": APPLIED_AT,
+                 "fieldsType": "FieldsV1", "fieldsV1": {"f:metadata": {"f:annotations": {
+                     ".": {}, "f:pv.kubernetes.io/bind-completed": {}, "f:pv.kubernetes.io/bound-by-controller": {},
+                     "f:volume.beta.kubernetes.io/storage-provisioner": {},
+                     "f:volume.kubernetes.io/storage-provisioner": {}},
+                     "f:labels": {".": {}, **{f"f:{k}": {} for k in labels}}},
+                     "f:spec": {"f:accessModes": {}, "f:resources": {"f:requests": {".": {}, "f:storage": {}}},
+                                "f:volumeMode": {}, "f:volumeName": {}}}},
+                {"manager": "kube-scheduler", "operation": "Update", "apiVersion": "v1", "time": APPLIED_AT,
+                 "fieldsType": "FieldsV1",
+                 "fieldsV1": {"f:metadata": {"f:annotations": {"f:volume.kubernetes.io/selected-node": {}}}}},
+                {"manager": "kube-controller-manager", "operation": "Update", "apiVersion": "v1", "time": APPLIED_AT,
+                 "fieldsType": "FieldsV1", "subresource": "status", "fieldsV1": {"f:status": {
+                     "f:accessModes": {}, "f:capacity": {".": {}, "f:storage": {}}, "f:phase": {}}}}],
+        },
+        "spec": {**copy.deepcopy(template["spec"]), "volumeMode": "Filesystem", "storageClassName": "gp3",
+                 "volumeName": f"pvc-{uid}"},
+        "status": {"phase": "Bound", "accessModes": template["spec"]["accessModes"],
+                   "capacity": template["spec"]["resources"]["requests"]},
+    }
+
+
 # ---------------------------------------------------------------- authorization (the API server's RBAC)
 
 DETECTOR_TOKEN = "detector-service-account-token"
@@ -359,6 +397,7 @@ class FaultProxy:
         self.authorizer = authorizer
         self.mode: int | str | None = None
         self.requests = 0
+        self.paths: list[str] = []  # every request's path and query, in order
         self.forbidden: list[str] = []
         self.answers: dict[str, bytes] = {}  # path -> body answered with 200 instead of the API's
         proxy = self
@@ -369,6 +408,7 @@ class FaultProxy:
 
             def do_GET(self):
                 proxy.requests += 1
+                proxy.paths.append(self.path)
                 mode = proxy.mode
                 if mode == "down":
                     self.connection.shutdown(socket.SHUT_RDWR)

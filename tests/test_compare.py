@@ -175,3 +175,142 @@ def test_ignore_pointers_name_items_by_their_key_values():
         "StatefulSet", "kafka", path)
     assert not IgnoredPath.parse("StatefulSet", "kafka", "/spec/template/spec/containers/zookeeper").matches(
         "StatefulSet", "kafka", path)
+
+
+# ---------------------------------------------------------------- the shortcut agrees with the full comparison
+
+def _variants():
+    """(name, desired, live) pairs: the prod overlay as applied, then each known trap of the shortcut
+    (values equal as written but not after normalize, or the reverse), on every object it applies to."""
+    from pathlib import Path
+
+    from gitops_kafka import kustomize
+    from gitops_kafka.kube.objects import load
+
+    project = Path(__file__).resolve().parent.parent
+    built = load(kustomize.build(project / "overlays" / "prod"))
+
+    def containers(obj):
+        return ((obj.get("spec") or {}).get("template") or {}).get("spec", {}).get("containers") or []
+
+    def edit(desired, live):
+        live["metadata"].setdefault("labels", {})["edited"] = "yes"
+        live["metadata"]["managedFields"].append({"manager": "kubectl-label", "operation": "Update",
+                                                  "time": "2026-11-24T10:00:00Z",
+                                                  "fieldsV1": {"f:metadata": {"f:labels": {"f:edited": {}}}}})
+
+    def udp_port(desired, live):  # an identity field git leaves to its default, changed: another item
+        for container in containers(desired):
+            for port in container.get("ports", []):
+                port.pop("protocol", None)
+        for container in containers(live):
+            for port in container.get("ports", []):
+                port["protocol"] = "UDP"
+
+    def env_reordered(desired, live):
+        for container in containers(live):
+            container.get("env", []).reverse()
+
+    def port_as_text(desired, live):
+        for container in containers(desired):
+            for port in container.get("ports", []):
+                port["containerPort"] = str(port["containerPort"])
+
+    def port_as_float(desired, live):
+        for container in containers(desired):
+            for port in container.get("ports", []):
+                port["containerPort"] = float(port["containerPort"])
+
+    def twin_ports(desired, live):  # 9092 and 9092.0: one name once normalized, so the list is compared whole
+        for side in (desired, live):
+            for container in containers(side):
+                if container.get("ports"):
+                    container["ports"].append({**container["ports"][0], "containerPort": 9092.0, "name": "twin"})
+
+    def quantity_spelling(desired, live):
+        for container in containers(desired):
+            for section in (container.get("resources") or {}).values():
+                for key, value in list(section.items()):
+                    if key == "cpu":
+                        section[key] = {"1": "1000m", "500m": "0.5"}.get(str(value), value)
+
+    def empty_declared(desired, live):
+        desired["metadata"]["annotations"] = {}
+        for container in containers(desired):
+            container["volumeMounts"] = container.get("volumeMounts") or []
+            container["args"] = None
+
+    def bool_against_int(desired, live):
+        for container in containers(desired):
+            container["stdin"] = True
+        for container in containers(live):
+            container["stdin"] = 1
+
+    def bool_against_int_in_a_list(desired, live):
+        for container in containers(desired):
+            container["args"] = [*container.get("args", []), True]
+        for container in containers(live):
+            container["args"] = [*container.get("args", []), 1]
+
+    def names_alike_once_normalized(desired, live):  # containers "01" and "1": one name once normalized,
+        for side in (desired, live):                    # so the list is compared whole, defaults and all
+            spec = ((side.get("spec") or {}).get("template") or {}).get("spec")
+            if spec:
+                extra = [{"name": "01", "image": "busybox"}, {"name": "1", "image": "busybox"}]
+                if side is live:
+                    extra = [{**c, "imagePullPolicy": "IfNotPresent", "terminationMessagePolicy": "File"} for c in extra]
+                spec["containers"].extend(extra)
+
+    def sidecar(desired, live):
+        spec = ((live.get("spec") or {}).get("template") or {}).get("spec")
+        if spec:
+            spec["containers"].append({"name": "istio-proxy", "image": "istio/proxyv2:1.24.0"})
+
+    def value_changed(desired, live):
+        for container in containers(live):
+            container["image"] = container["image"] + "-hotfix"
+        if live["kind"] == "ConfigMap":
+            live["data"] = {k: v + "\n# edited" for k, v in live.get("data", {}).items()}
+
+    def missing_declared(desired, live):
+        live.pop("spec", None)
+        live.pop("data", None)
+
+    def args_changed(desired, live):
+        for container in containers(live):
+            container["args"] = [*container.get("args", []), "--verbose"]
+
+    def one_as_float(desired, live):
+        if "replicas" in (desired.get("spec") or {}):
+            desired["spec"]["replicas"] = float(desired["spec"]["replicas"])
+
+    def secret_string_data(desired, live):
+        if desired["kind"] == "ConfigMap":
+            desired.update(kind="Secret", stringData=desired.pop("data", {}))
+            live.update(kind="Secret", data={k: base64.b64encode(v.encode()).decode()
+                                             for k, v in live.pop("data", {}).items()})
+
+    changes = [None, edit, udp_port, env_reordered, port_as_text, port_as_float, twin_ports, quantity_spelling,
+               empty_declared, bool_against_int, bool_against_int_in_a_list, names_alike_once_normalized, sidecar, value_changed, missing_declared,
+               args_changed, one_as_float, secret_string_data]
+    for obj in built:
+        for change in changes:
+            desired, live = copy.deepcopy(obj), as_applied(obj)
+            if change is not None:
+                change(desired, live)
+            yield f"{obj['kind']}/{obj['metadata']['name']}: {change.__name__ if change else 'as applied'}", desired, live
+
+
+def test_the_shortcut_gives_the_full_comparisons_answer(monkeypatch):
+    """Values equal as written skip normalizing (most of a comparison's cost): on every trap of that
+    shortcut the answer, fields and values shown included, is the one normalizing everything gives."""
+    from gitops_kafka.drift import compare
+
+    variants = list(_variants())
+    fast = [compare_object(desired, live) for _, desired, live in variants]
+    monkeypatch.setattr(compare, "declared_equal", lambda *args: False)
+    full = [compare_object(desired, live) for _, desired, live in variants]
+    mismatched = [name for (name, _, _), a, b in zip(variants, fast, full) if a != b]
+    assert not mismatched, mismatched
+    states = {state for state, _ in full}
+    assert states == {IN_SYNC, MODIFIED}  # the variants reach both answers

@@ -166,3 +166,50 @@ def test_ignore_rules_from_the_environment_file(gitops_repo, api, desired, tmp_p
         prod.write_text(original)
         subprocess.run(["git", "-C", str(gitops_repo), "commit", "-qam", "no ignore"], check=True)
         generate(gitops_repo, ["prod"])
+
+
+def test_a_daemon_builds_and_parses_a_revision_once_and_again_when_the_branch_moves(api, gitops_repo, tmp_path,
+                                                                                      monkeypatch):
+    """The Checker a daemon keeps holds the desired state with its revision and environment: a cycle at
+    an unchanged revision neither builds nor parses (and reports what a fresh check reports); a commit
+    on the tracked branch is read, built and parsed again."""
+    import subprocess
+
+    from gitops_kafka import kustomize
+    from gitops_kafka.checking import Checker
+    from gitops_kafka.drift import desired as desired_state
+
+    clone = tmp_path / "repo"
+    subprocess.run(["git", "clone", "--quiet", str(gitops_repo), str(clone)], check=True)
+    builds, parses = [], []
+    build, load = kustomize.build, desired_state.load
+    monkeypatch.setattr(kustomize, "build", lambda directory, *rest: builds.append(directory) or build(directory, *rest))
+    monkeypatch.setattr(desired_state, "load", lambda text: parses.append(text) or load(text))
+    target = Target(env="prod", source=str(clone), branch="main", cache=tmp_path / "cache",
+                    kubeconfig=str(api.kubeconfig), timeout=2.0)
+    checker = Checker()
+    try:
+        first = checker.run(target)
+        second = checker.run(target)
+        assert (len(builds), len(parses)) == (1, 1)
+        assert second.revision == first.revision and second.objects == first.objects and not drifted(second)
+        fresh = run_check(Target(**{**target.__dict__, "cache": tmp_path / "other-cache"}))
+        assert fresh.objects == second.objects
+
+        namespace = clone / "overlays" / "prod" / "namespace.yaml"  # people edit overlays by hand too
+        namespace.write_text(namespace.read_text().replace("enforce: baseline", "enforce: restricted", 1))
+        subprocess.run(["git", "-C", str(clone), "-c", "user.email=dev@example.invalid", "-c", "user.name=dev",
+                        "commit", "--quiet", "-am", "restricted"], check=True)
+        third = checker.run(target)
+        assert (len(builds), len(parses)) == (3, 3)  # the fresh check's, and this one's
+        assert third.revision != first.revision
+        assert [f.path for f in only(third, "Namespace", "kafka-prod").fields] == \
+            ["metadata.labels['pod-security.kubernetes.io/enforce']"]
+        checker.run(target)
+        assert (len(builds), len(parses)) == (3, 3)
+    finally:
+        checker.close()
+    kept = desired_state.load_desired(str(clone), "main", "prod", tmp_path / "cache")
+    assert desired_state.load_desired(str(clone), "main", "prod", tmp_path / "cache", known=kept) is kept
+    staging = desired_state.load_desired(str(clone), "main", "staging", tmp_path / "cache", known=kept)
+    assert staging.config.name == "staging" and len(builds) == 5  # same revision, another environment

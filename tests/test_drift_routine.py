@@ -9,7 +9,7 @@ import copy
 
 from gitops_kafka.checking import run_check
 from gitops_kafka.drift.report import IN_SYNC, MODIFIED
-from kube import APPLIER, APPLIED_AT, as_applied
+from kube import APPLIER, APPLIED_AT, as_applied, bound_claim
 
 RESTARTED = "2026-11-24T09:30:12Z"
 
@@ -68,43 +68,6 @@ def test_kubectl_scale_back_to_gits_value_is_not_drift(api, target, desired):
     assert drifted(run_check(target)) == {}
 
 
-def bound_claim(stateful_set, template, ordinal):
-    """A claim the StatefulSet controller created from a template, after the PV controller bound it."""
-    name = f"{template['metadata']['name']}-{stateful_set['metadata']['name']}-{ordinal}"
-    labels = {**(template["metadata"].get("labels") or {}), **stateful_set["spec"]["selector"]["matchLabels"]}
-    return {
-        "apiVersion": "v1", "kind": "PersistentVolumeClaim",
-        "metadata": {
-            "name": name, "namespace": stateful_set["metadata"]["namespace"], "labels": labels,
-            "uid": f"5a1c0f00-0000-4000-8000-00000000000{ordinal}", "resourceVersion": str(2000 + ordinal),
-            "creationTimestamp": APPLIED_AT, "finalizers": ["kubernetes.io/pvc-protection"],
-            "annotations": {"pv.kubernetes.io/bind-completed": "yes", "pv.kubernetes.io/bound-by-controller": "yes",
-                            "volume.beta.kubernetes.io/storage-provisioner": "ebs.csi.aws.com",
-                            "volume.kubernetes.io/storage-provisioner": "ebs.csi.aws.com",
-                            "volume.kubernetes.io/selected-node": f"node-{ordinal}"},
-            "managedFields": [
-                {"manager": "kube-controller-manager", "operation": "Update", "apiVersion": "v1", "time": APPLIED_AT,
-                 "fieldsType": "FieldsV1", "fieldsV1": {"f:metadata": {"f:annotations": {
-                     ".": {}, "f:pv.kubernetes.io/bind-completed": {}, "f:pv.kubernetes.io/bound-by-controller": {},
-                     "f:volume.beta.kubernetes.io/storage-provisioner": {},
-                     "f:volume.kubernetes.io/storage-provisioner": {}},
-                     "f:labels": {".": {}, **{f"f:{k}": {} for k in labels}}},
-                     "f:spec": {"f:accessModes": {}, "f:resources": {"f:requests": {".": {}, "f:storage": {}}},
-                                "f:volumeMode": {}, "f:volumeName": {}}}},
-                {"manager": "kube-scheduler", "operation": "Update", "apiVersion": "v1", "time": APPLIED_AT,
-                 "fieldsType": "FieldsV1",
-                 "fieldsV1": {"f:metadata": {"f:annotations": {"f:volume.kubernetes.io/selected-node": {}}}}},
-                {"manager": "kube-controller-manager", "operation": "Update", "apiVersion": "v1", "time": APPLIED_AT,
-                 "fieldsType": "FieldsV1", "subresource": "status", "fieldsV1": {"f:status": {
-                     "f:accessModes": {}, "f:capacity": {".": {}, "f:storage": {}}, "f:phase": {}}}}],
-        },
-        "spec": {**copy.deepcopy(template["spec"]), "volumeMode": "Filesystem", "storageClassName": "gp3",
-                 "volumeName": f"pvc-5a1c0f00-0000-4000-8000-00000000000{ordinal}"},
-        "status": {"phase": "Bound", "accessModes": template["spec"]["accessModes"],
-                   "capacity": template["spec"]["resources"]["requests"]},
-    }
-
-
 def test_bound_claims_are_not_drift_and_are_healthy(api, target, desired):
     for stateful_set in (o for o in desired if o["kind"] == "StatefulSet"):
         for template in stateful_set["spec"].get("volumeClaimTemplates", []):
@@ -114,6 +77,61 @@ def test_bound_claims_are_not_drift_and_are_healthy(api, target, desired):
     assert drifted(report) == {}
     assert {o.kind for o in report.objects} == {o["kind"] for o in desired}  # claims are not extras
     assert all(o.health.status == "healthy" for o in report.objects if o.kind == "StatefulSet")
+
+
+def test_one_claim_list_per_selector_and_each_stateful_set_gets_only_its_claims(api, target, desired):
+    """Claims are listed once per namespace and selector, then matched by name: a claim carrying kafka's
+    labels but named for another StatefulSet (a deleted `kafka-old`, kept by its retention policy) is not
+    kafka's, even when it is Pending."""
+    kafka, zookeeper = find(desired, "StatefulSet", "kafka"), find(desired, "StatefulSet", "kafka-zookeeper")
+    for stateful_set in (kafka, zookeeper):
+        for ordinal in range(stateful_set["spec"]["replicas"]):
+            api.create(bound_claim(stateful_set, stateful_set["spec"]["volumeClaimTemplates"][0], ordinal))
+    old = copy.deepcopy(kafka)
+    old["metadata"]["name"] = "kafka-old"
+    stray = bound_claim(old, old["spec"]["volumeClaimTemplates"][0], 0)
+    stray["status"]["phase"] = "Lost"
+    api.create(stray)
+    pending = bound_claim(zookeeper, zookeeper["spec"]["volumeClaimTemplates"][0], 3)  # not bound yet
+    pending["status"] = {"phase": "Pending"}
+    api.create(pending)
+    api.proxy.paths.clear()
+    report = run_check(target)
+    health = {o.name: o.health.status for o in report.objects if o.kind == "StatefulSet"}
+    assert health == {"kafka": "healthy", "kafka-zookeeper": "progressing"}
+    claim_lists = [p for p in api.proxy.paths if p.split("?")[0].endswith("/persistentvolumeclaims")]
+    assert len(claim_lists) == 2  # one per selector (the two StatefulSets here have one each)
+
+
+def test_stateful_sets_sharing_a_selector_share_one_claim_list():
+    """Two StatefulSets with one selector (a copy under a new name): one list, each its own claims."""
+    from gitops_kafka.drift.check import claims_of
+
+    selector = {"app.kubernetes.io/name": "kafka"}
+
+    def stateful_set(name, templates=("data",)):
+        return {"metadata": {"name": name}, "spec": {"selector": {"matchLabels": selector},
+                                                     "volumeClaimTemplates": [{"metadata": {"name": t}}
+                                                                              for t in templates]}}
+
+    def claim(name, labels=selector):
+        return {"metadata": {"name": name, "labels": dict(labels)}, "status": {"phase": "Bound"}}
+
+    class Cluster:  # answers a labelled list as the API server does
+        def __init__(self, claims):
+            self.claims, self.lists = claims, []
+
+        def list_labelled(self, api_version, kind, namespace, labels):
+            self.lists.append((kind, namespace, labels))
+            return [c for c in self.claims if all(c["metadata"]["labels"].get(k) == v for k, v in labels.items())]
+
+    cluster = Cluster([claim("data-kafka-0"), claim("data-kafka-1"), claim("data-kafka-b-0"), claim("logs-kafka-b-0"),
+                       claim("data-kafka-backup-0"), claim("data-kafka-x"), claim("data-kafka-2", {"other": "x"})])
+    found = claims_of([(stateful_set("kafka"), "ns"), (stateful_set("kafka-b", ("data", "logs")), "ns")], cluster)
+    names = {key: sorted(c["metadata"]["name"] for c in claims) for key, claims in found.items()}
+    assert names == {("ns", "kafka"): ["data-kafka-0", "data-kafka-1"],
+                     ("ns", "kafka-b"): ["data-kafka-b-0", "logs-kafka-b-0"]}
+    assert cluster.lists == [("PersistentVolumeClaim", "ns", selector)]
 
 
 def test_a_declared_claim_once_bound_is_in_sync():

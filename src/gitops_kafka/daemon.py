@@ -2,7 +2,8 @@
 
 APScheduler runs one check at a time and coalesces missed runs. A failed check
 never stops the daemon: the failure is counted by source, the last good report
-is kept and marked stale, and the next run starts from scratch, so recovery
+is kept and marked stale, and the next run starts from scratch (but for the
+desired state of a revision already built, kept by the Checker), so recovery
 needs no one. /healthz answers while the process serves; /readyz only after a
 first successful check; /drift is the latest report as JSON; /metrics is
 Prometheus' text format. SIGTERM (Kubernetes) and SIGINT (Ctrl-C) stop it cleanly.

@@ -4,7 +4,7 @@ A local repository (`GitRepo`) is read and written through plain `git` commands:
 is one short process, cheaper than importing GitPython (which starts `git version`
 twice on first use) for the few commands a generate or a review runs. GitPython is
 used only where it earns its import, keeping a fetched cache of the tracked branch
-for the drift detector (`checkout_branch`).
+for the drift detector (`fetch_branch`, `checkout_fetched`; `checkout_branch` does both).
 """
 from __future__ import annotations
 
@@ -268,12 +268,21 @@ def checkout_branch(source: str, branch: str, cache: Path, timeout: float = 120.
     `credentials` is a directory of credential files (see credentials_for_git).
     Returns (commit, tree path).
     """
+    commit = fetch_branch(source, branch, cache, timeout, credentials)
+    return commit, checkout_fetched(cache, commit, source)
+
+
+def fetch_branch(source: str, branch: str, cache: Path, timeout: float = 120.0,
+                 credentials: Path | None = None) -> str:
+    """Fetch branch of source into the cache (a clone reused across cycles) and return its tip's commit,
+    without touching the cache's working tree (see checkout_fetched)."""
     import git
 
     try:
         if (cache / ".git").is_dir():
             repo = git.Repo(cache)
-            repo.git.remote("set-url", "origin", source)
+            if "origin" not in repo.remotes or repo.remotes.origin.url != source:  # read in-process
+                repo.git.remote("set-url", "origin", source)
         else:
             cache.mkdir(parents=True, exist_ok=True)
             repo = git.Repo.init(cache)
@@ -281,11 +290,26 @@ def checkout_branch(source: str, branch: str, cache: Path, timeout: float = 120.
         with credentials_for_git(credentials) as (options, environment), repo.git.custom_environment(**environment):
             repo.git.execute(["git", *options, "fetch", "--quiet", "--prune", "--depth", "1", "origin",
                               f"+refs/heads/{branch}:refs/remotes/origin/{branch}"], kill_after_timeout=timeout)
-        repo.git.checkout("--quiet", "--force", "--detach", f"origin/{branch}")
-        repo.git.clean("-ffdxq")
-        return repo.head.commit.hexsha, cache
+        # A branch names a commit; read in-process (the ref file or packed-refs), a daemon does this every cycle.
+        return git.SymbolicReference.dereference_recursive(repo, f"refs/remotes/origin/{branch}")
     except git.exc.GitCommandError as exc:
         detail = redact((exc.stderr or str(exc)).strip().removeprefix("stderr: ").strip("'\n "))
         raise GitError(f"cannot fetch branch {branch!r} of {redact(source)}: {detail}") from None
     except (git.exc.GitError, OSError, ValueError) as exc:
         raise GitError(f"cannot fetch branch {branch!r} of {redact(source)}: {redact(str(exc))}") from None
+
+
+def checkout_fetched(cache: Path, commit: str, source: str) -> Path:
+    """The cache's working tree at a fetched commit, forced and cleaned (exactly the commit)."""
+    import git
+
+    try:
+        repo = git.Repo(cache)
+        repo.git.checkout("--quiet", "--force", "--detach", commit)
+        repo.git.clean("-ffdxq")
+        return cache
+    except git.exc.GitCommandError as exc:
+        detail = redact((exc.stderr or str(exc)).strip().removeprefix("stderr: ").strip("'\n "))
+        raise GitError(f"cannot check out {commit[:12]} of {redact(source)}: {detail}") from None
+    except (git.exc.GitError, OSError, ValueError) as exc:
+        raise GitError(f"cannot check out {commit[:12]} of {redact(source)}: {redact(str(exc))}") from None

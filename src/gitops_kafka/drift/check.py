@@ -44,7 +44,7 @@ def compare_cluster(desired: Desired, cluster: Cluster) -> list[ObjectDrift]:
     rules = [IgnoredPath.parse(r.kind, r.name, r.pointer) for r in config.detector.ignore]
     listed = list_managed(desired, cluster)
     tracking = tracking_labels(config)
-    results, declared = [], set()
+    found, declared = [], set()
     for obj in desired.objects:
         meta = obj.get("metadata", {})
         namespace = None if obj["kind"] in CLUSTER_SCOPED else meta.get("namespace") or config.namespace
@@ -52,11 +52,18 @@ def compare_cluster(desired: Desired, cluster: Cluster) -> list[ObjectDrift]:
         live = listed.get((obj["apiVersion"], obj["kind"]), {}).get(meta["name"])
         if live is None:  # not labelled as ours (any more), or cluster-scoped: ask for it by name
             live = cluster.get(obj["apiVersion"], obj["kind"], meta["name"], namespace)
+        found.append((obj, live, namespace))
+    claims = claims_of([(live, namespace) for obj, live, namespace in found
+                        if live is not None and obj["kind"] == "StatefulSet"], cluster)
+    results = []
+    for obj, live, namespace in found:
         state, fields = compare_object(obj, live, rules, tracking)
         health = health_checks.health(live)
         if live is not None and obj["kind"] == "StatefulSet":
-            health = health_checks.worst([health, *volume_health(cluster, live, namespace)])
-        results.append(ObjectDrift(obj["apiVersion"], obj["kind"], meta["name"], namespace, state, fields, health))
+            volumes = claims.get((namespace, live["metadata"]["name"]), [])
+            health = health_checks.worst([health, *map(health_checks.persistent_volume_claim, volumes)])
+        results.append(ObjectDrift(obj["apiVersion"], obj["kind"], obj["metadata"]["name"], namespace, state, fields,
+                                   health))
     results.extend(find_extras(desired, listed, declared))
     return results
 
@@ -80,13 +87,38 @@ def list_managed(desired: Desired, cluster: Cluster) -> dict[tuple[str, str], di
             for api_version, kind in kinds}
 
 
-def volume_health(cluster: Cluster, stateful_set: dict[str, Any], namespace: str):
-    """Health of the claims a StatefulSet's pods use (they carry its selector labels)."""
-    selector = ((stateful_set.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
-    if not selector:
-        return []
-    return [health_checks.persistent_volume_claim(c)
-            for c in cluster.list_labelled("v1", "PersistentVolumeClaim", namespace, selector)]
+def claims_of(stateful_sets: list[tuple[dict[str, Any], str]], cluster: Cluster) -> dict[tuple[str, str], list[dict]]:
+    """The claims each StatefulSet's pods use, by (namespace, name): one PVC list per namespace and selector.
+
+    A list per StatefulSet cost one round trip each (hundreds in a large environment).
+    Claims carry the selector's labels, which StatefulSets may share, so a claim is one
+    StatefulSet's only if it is also named as its controller names claims:
+    `<claim template>-<StatefulSet>-<ordinal>`.
+    """
+    listed: dict[tuple[str, tuple[tuple[str, str], ...]], dict[str, list[dict[str, Any]]]] = {}
+    out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for stateful_set, namespace in stateful_sets:
+        spec = stateful_set.get("spec") or {}
+        selector = (spec.get("selector") or {}).get("matchLabels") or {}
+        if not selector:
+            continue
+        key = (namespace, tuple(sorted(selector.items())))
+        if key not in listed:
+            listed[key] = by_prefix(cluster.list_labelled("v1", "PersistentVolumeClaim", namespace, selector))
+        name = stateful_set["metadata"]["name"]
+        out[(namespace, name)] = [claim for template in spec.get("volumeClaimTemplates") or []
+                                  for claim in listed[key].get(f"{(template.get('metadata') or {}).get('name')}-{name}", [])]
+    return out
+
+
+def by_prefix(claims: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Claims named `<prefix>-<ordinal>` by their prefix (`<template>-<StatefulSet>`); others are no StatefulSet's."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for claim in claims:
+        prefix, _, ordinal = claim["metadata"]["name"].rpartition("-")
+        if prefix and ordinal.isascii() and ordinal.isdigit():
+            out.setdefault(prefix, []).append(claim)
+    return out
 
 
 def find_extras(desired: Desired, listed: dict, declared: set[tuple[str, str, str]]) -> list[ObjectDrift]:

@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Mapping
 
-from gitops_kafka.drift.normalize import Keyed, key_from_managed_fields, prepare, secret_data
+from gitops_kafka.drift.normalize import (Keyed, declared_equal, key_from_managed_fields, normalize, prepare,
+                                         secret_data)
 from gitops_kafka.kube.lists import Path, format_path, parse_path, segment_matches
 from gitops_kafka.drift.report import MISSING, MODIFIED, IN_SYNC, FieldDrift
 from gitops_kafka.mask import mask_object
@@ -59,43 +60,62 @@ def compare_object(desired: dict[str, Any], live: dict[str, Any] | None, ignore:
     if live is None:
         return MISSING, ()
     live = untracked(desired, live, tracking or {})
+    if declared_equal(desired, live) and not any(_by_a_person(e) for e in live["metadata"].get("managedFields") or []):
+        return IN_SYNC, ()  # what follows would find no declared difference and no field a person set
     kind, name = desired.get("kind", ""), desired.get("metadata", {}).get("name", "")
     rules = [r for r in ignore if r.kind in ("*", kind) and r.name in ("*", name)]
-    wanted, actual = prepare(comparable(desired)), prepare(comparable(live))
-    shown = _Shown(desired, live)  # values as written, built only when something is reported
+    declared_side, live_side = secret_data(comparable(desired)), secret_data(comparable(live))
+    # Only the parts that are not equal as written need their canonical forms compared.
+    unequal = {k for k, v in declared_side.items() if not (k in live_side and declared_equal(v, live_side[k], k))}
+    wanted = normalize(declared_side)
+    actual = normalize({k: live_side[k] for k in unequal if k in live_side})
     owners = managed_paths(live)
     replica_owner = next((m for p, (m, _) in owners.items() if p == ("spec", "replicas") and m in REPLICA_CONTROLLERS), None)
-    fields: list[FieldDrift] = []
-    for path in declared_differences(wanted, actual):
+    found: list[tuple[Path, str | None, str | None, bool]] = []  # (path, manager, time, declared)
+    for path in declared_differences({k: v for k, v in wanted.items() if k in unequal}, actual):
         if replica_owner and path == ("spec", "replicas"):
             continue  # scaled by an autoscaler: the controller owns it now
         manager, time = owners.get(path, owners.get(_owning_prefix(path, owners), (None, None)))
-        want, have = _lookup(shown.desired, path), _lookup(shown.live, path)
-        fields.append(FieldDrift(format_path(path), want, None if have is _ABSENT else have, manager, time))
-    declared = {f.path for f in fields}
+        found.append((path, manager, time, True))
+    declared = {format_path(path) for path, *_ in found}
     for path, (manager, time) in sorted(owners.items()):
-        if not HUMAN_MANAGERS.match(manager) or _declared(wanted, path) or format_path(path) in declared:
+        if not HUMAN_MANAGERS.match(manager) or _declared(wanted, path) or format_path(path) in declared \
+                or _under_ignored_metadata(path):
             continue
-        value = _lookup(shown.live, path)
-        if value is _ABSENT or _under_ignored_metadata(path):
-            continue
-        fields.append(FieldDrift(format_path(path), None, value, manager, time))
+        found.append((path, manager, time, False))
+    shown = _Shown(desired, live, {path[0] for path, *_ in found})  # values as written, masked
+    fields: list[FieldDrift] = []
+    for path, manager, time, is_declared in found:
+        have = _lookup(shown.live, path)
+        if is_declared:
+            fields.append(FieldDrift(format_path(path), _lookup(shown.desired, path), None if have is _ABSENT else have,
+                                     manager, time))
+        elif have is not _ABSENT:
+            fields.append(FieldDrift(format_path(path), None, have, manager, time))
     fields = [f for f, path in ((f, parse_path(f.path)) for f in fields)
               if not any(rule.matches(kind, name, path) for rule in rules)]
     return (MODIFIED if fields else IN_SYNC), tuple(fields)
 
 
+def _by_a_person(entry: dict[str, Any]) -> bool:
+    """A managedFields entry of a person's tool (a status update is never one: see managed_paths)."""
+    return entry.get("subresource") != "status" and bool(HUMAN_MANAGERS.match(entry.get("manager") or "unknown"))
+
+
 class _Shown:
-    """Desired and live in report form (masked, structure normalized, scalars as written), made on first use.
+    """Desired and live in report form (masked, structure normalized, scalars as written), made on first use,
+    of only the top-level parts a report names (`keys`; masking never looks across them).
 
     Values are masked here, before any reaches a FieldDrift: a report cannot show a credential.
     """
 
-    def __init__(self, desired: dict[str, Any], live: dict[str, Any]):
+    def __init__(self, desired: dict[str, Any], live: dict[str, Any], keys: set[str]):
         self._objects = {"desired": desired, "live": live}
+        self._keys = keys | {"kind"}
 
     def __getattr__(self, side: str) -> Any:
-        desired, live = (secret_data(comparable(self._objects[s])) for s in ("desired", "live"))
+        desired, live = ({k: v for k, v in secret_data(comparable(self._objects[s])).items() if k in self._keys}
+                         for s in ("desired", "live"))
         masked = mask_object(desired) if side == "desired" else mask_object(live, desired)
         value = prepare(masked, False)
         setattr(self, side, value)

@@ -20,13 +20,26 @@ class Desired:
     revision: str
     config: EnvironmentConfig
     objects: tuple[dict[str, Any], ...]
+    environment: str = ""  # the environment it was read for ("": not known, never reused)
+
+    def holds(self, revision: str, env: str) -> bool:
+        """Whether this is the desired state of `env` at `revision` (all of it comes from that commit)."""
+        return self.revision == revision and self.environment == env != ""
 
 
-def load_desired(source: str, branch: str, env: str, cache: Path, credentials: Path | None = None) -> Desired:
+def load_desired(source: str, branch: str, env: str, cache: Path, credentials: Path | None = None,
+                 known: Desired | None = None) -> Desired:
     """Fetch (with the credential files in `credentials`, if any), read the environment file and build
-    the overlay at the branch's tip."""
+    the overlay at the branch's tip.
+
+    `known` is an earlier cycle's answer: while the tip is still its revision it is returned as it is,
+    with no checkout, no build and no parse (a daemon's cycle then costs the fetch and the reads).
+    """
     try:
-        revision, tree = gitrepo.checkout_branch(source, branch, cache, credentials=credentials)
+        revision = gitrepo.fetch_branch(source, branch, cache, credentials=credentials)
+        if known is not None and known.holds(revision, env):
+            return known
+        tree = gitrepo.checkout_fetched(cache, revision, source)
     except GitError as exc:
         raise SourceError("git", str(exc)) from None
     try:
@@ -39,4 +52,4 @@ def load_desired(source: str, branch: str, env: str, cache: Path, credentials: P
     except KustomizeError as exc:
         raise SourceError("kustomize", f"at {revision[:12]}: {exc}".replace(str(tree) + "/", "")) from None
     objects = tuple(load(text))
-    return Desired(revision, config, objects)
+    return Desired(revision, config, objects, env)

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
-from gitops_kafka.kube.lists import item_segment, list_key, managed_fields_segment
+from gitops_kafka.kube.lists import LIST_KEYS, PORT_KEYS, item_segment, list_key, managed_fields_segment
 from gitops_kafka.quantity import parse_quantity
 
 
@@ -86,6 +87,88 @@ def normalize(node: Any, field: str = "", parent: str = "", canonical: bool = Tr
     if field == "storage" or parent in QUANTITY_PARENTS:
         return canonical_quantity(node)
     return canonical_scalar(node)
+
+
+def declared_equal(wanted: Any, actual: Any, field: str = "") -> bool:
+    """Whether every value `wanted` declares is, as written, the same in `actual`: a shortcut that implies
+    the normalized forms have no declared difference (never the reverse: False means "compare them").
+
+    Normalizing both sides of every pair was most of a comparison's cost, and nearly every live
+    object holds git's values as written, plus what the server added. Scalars must be equal and
+    of one type (`True == 1` in Python, not here); a named list must hold its items in the same
+    order, each named alike on both sides in its canonical spelling (so both sides become the
+    same mapping); any other list must be equal whole, as it is compared whole.
+    """
+    kind = type(wanted)
+    if kind in _SCALARS:
+        return type(actual) is kind and wanted == actual
+    if isinstance(wanted, dict):
+        if not isinstance(actual, dict):
+            return False
+        for key, value in wanted.items():
+            if key in actual and declared_equal(value, actual[key], key):
+                continue
+            if not _empty(normalize(value, key, field, False)):  # an empty value declares nothing
+                return False
+        return True
+    if isinstance(wanted, list):
+        if not isinstance(actual, list) or len(wanted) != len(actual):
+            return False
+        keys = _IDENTITIES.get(field)
+        if not keys or not all(isinstance(i, dict) for i in wanted) or list_key(field, wanted) is None:
+            return _same(wanted, actual)
+        for want, have in zip(wanted, actual):
+            if not isinstance(have, dict):
+                return False
+            for fields in keys:
+                named = _canonical_identity(fields, want)
+                if named == () or named != _canonical_identity(fields, have):
+                    return False
+            if not declared_equal(want, have, field):
+                return False
+        return True
+    return _same(wanted, actual)
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+# Per list field, the identity fields of each key it may have: (path steps, default when absent).
+_IDENTITIES: dict[str, tuple[tuple[tuple[tuple[str, ...], Any], ...], ...]] = {
+    field: tuple(tuple((tuple(name.split(".")), dict(key.defaults).get(name)) for name in key.identity)
+                 for key in keys)
+    for field, keys in [*((f, (k,)) for f, k in LIST_KEYS.items()), ("ports", PORT_KEYS)]}
+_DIGIT = re.compile(r"\d")
+
+
+def _canonical_identity(fields: tuple[tuple[tuple[str, ...], Any], ...], item: dict[str, Any]) -> tuple[Any, ...]:
+    """The item's identity values as written when each is a string or integer already in canonical form
+    (so that it names the item alike before and after normalize), else () (not a shortcut's case)."""
+    out = []
+    for steps, default in fields:
+        value: Any = item
+        for step in steps:
+            value = value.get(step) if isinstance(value, dict) else None
+        if value is None:
+            value = default
+        kind = type(value)
+        if kind is str:
+            if _DIGIT.search(value) and canonical_scalar(value) != value:
+                return ()
+        elif kind is not int and value is not None:
+            return ()
+        out.append(value)
+    return tuple(out)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Deep equality with scalars of one type."""
+    kind = type(a)
+    if kind in _SCALARS:
+        return type(b) is kind and a == b
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(v, b[k]) for k, v in a.items())
+    if isinstance(a, list):
+        return isinstance(b, list) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return kind is type(b) and a == b
 
 
 def _empty(value: Any) -> bool:
