@@ -15,7 +15,7 @@ sys.path[:0] = [str(HERE.parent / "src"), str(HERE.parent / "tests"), str(HERE)]
 
 from harness import table  # noqa: E402
 
-BENCHMARKS = ("generate", "diff", "check", "zookeeper_scan")
+BENCHMARKS = ("generate", "diff", "check", "zookeeper_scan", "daemon")
 
 
 def main() -> int:

@@ -254,3 +254,17 @@ def test_a_stray_broker_id_is_unreadable(kafka, reader, prod):
     kafka.put("/brokers/ids/not-a-number", b"{}")
     result = report(reader, prod)
     assert [(f.kind, f.subject) for f in result.findings] == [("unreadable", "/brokers/ids/not-a-number")]
+
+
+def test_equal_replica_lists_and_states_are_one_shared_value_and_unequal_ones_stay_apart():
+    """100,000 partitions hold few distinct replica lists and states: parsing shares them (the daemon's memory)."""
+    state = km.parse_partition_state(b'{"leader":1,"isr":[1,2],"leader_epoch":3}')
+    same = km.parse_partition_state(b'{"controller_epoch":9,"leader":1,"version":1,"leader_epoch":3,"isr":[1,2]}')
+    later = km.parse_partition_state(b'{"leader":1,"isr":[1,2],"leader_epoch":4}')
+    other = km.parse_partition_state(b'{"leader":2,"isr":[2,1],"leader_epoch":3}')
+    assert same is state and later == km.PartitionState(1, (1, 2), 4) and other == km.PartitionState(2, (2, 1), 3)
+    assignment = km.parse_assignment(b'{"partitions":{"0":[1,2],"1":[2,1]},"adding_replicas":{},"removing_replicas":{}}')
+    assert assignment.replicas == {0: (1, 2), 1: (2, 1)} and assignment.replicas[0] is state.isr
+    assert not assignment.reassigning and assignment.replication_factor() == 2
+    moving = km.parse_assignment(b'{"partitions":{"0":[1,2,3]},"adding_replicas":{"0":[3]},"removing_replicas":{}}')
+    assert moving.adding == {0: (3,)} and moving.reassigning and moving.moving(0)

@@ -18,6 +18,7 @@ from gitops_kafka.config import load_environment
 from gitops_kafka.kafka import metadata as km
 from gitops_kafka.kafka.ensemble import check_ensemble
 from gitops_kafka.kafka.check import KafkaMonitor, ZooKeeperAddress
+from gitops_kafka.kafka import zookeeper as zookeeper_module
 from gitops_kafka.kafka.reader import KafkaReader
 from gitops_kafka.errors import SourceError
 from kafka_znodes import KafkaZnodes
@@ -95,6 +96,58 @@ def test_a_changed_topic_is_re_read_alone(zookeeper, kafka, kafka_root, prod):
         eventually(lambda: "brand-new" in reader.read().states)
     finally:
         reader.close()
+
+
+def test_a_scan_through_a_small_window_is_the_scan_through_a_large_one(zookeeper, kafka, kafka_root, prod, monkeypatch):
+    """Each answer is parsed as it comes, while later requests are in flight (the first scan's
+    memory peak and time): a narrow window must give the snapshot, and the reads, of a wide one."""
+    kafka.cluster_as_declared(prod)
+    many_topics(kafka, 40, partitions=3)
+    kafka.state("load-00011", 2, -1, [])
+    kafka.state("load-00012", 1, 1, [1])
+    kafka.delete("/brokers/topics/load-00013/partitions/0/state")
+    whole = KafkaReader(zookeeper.hosts, kafka_root, timeout=5)
+    try:
+        expected, reads = whole.read(), whole.reads
+    finally:
+        whole.close()
+    monkeypatch.setattr(zookeeper_module, "WINDOW", 7)
+    batched = KafkaReader(zookeeper.hosts, kafka_root, timeout=5)
+    try:
+        snapshot = batched.read()
+        assert snapshot == expected and batched.reads == reads
+        assert snapshot.states["load-00013"][0] is None and snapshot.states["load-00011"][2].leader == -1
+        kafka.state("load-00013", 0, 0, [0, 1])  # a missing state is read again until it exists
+        eventually(lambda: batched.read().states["load-00013"][0] == km.PartitionState(0, (0, 1), 0))
+    finally:
+        batched.close()
+
+
+def test_a_cycle_failing_part_way_is_followed_by_a_whole_read(zookeeper, kafka, kafka_root, prod, monkeypatch):
+    """A state znode the detector may not read fails the cycle after earlier answers were applied;
+    once readable again, the next cycle must hold every state, not only those read before the failure."""
+    from kazoo.security import OPEN_ACL_UNSAFE, make_acl
+
+    kafka.cluster_as_declared(prod)
+    many_topics(kafka, 30, partitions=3)
+    monkeypatch.setattr(zookeeper_module, "WINDOW", 7)
+    locked = f"{kafka_root}/brokers/topics/load-00015/partitions/1/state"
+    root = writer(zookeeper.hosts)
+    reader = KafkaReader(zookeeper.hosts, kafka_root, timeout=5)
+    try:
+        root.set_acls(locked, [make_acl("world", "anyone", write=True, create=True, delete=True, admin=True)])
+        with pytest.raises(SourceError, match="NoAuth"):
+            reader.read()
+        root.set_acls(locked, OPEN_ACL_UNSAFE)
+        snapshot = reader.read()
+        assert km.compare(snapshot, prod).findings == tuple(
+            km.MetadataFinding("topic-extra", f"load-{i:05d}", f"topic load-{i:05d} exists in Kafka but git does not declare it (left alone)")
+            for i in range(30))
+        assert all(len(snapshot.states[f"load-{i:05d}"]) == 3 for i in range(30))
+    finally:
+        reader.close()
+        root.stop()
+        root.close()
 
 
 # ---------------------------------------------------------------- faults

@@ -12,7 +12,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from enum import Enum
-from typing import Any
+from types import MappingProxyType
+from typing import Any, TypeVar
 
 from gitops_kafka.config import EnvironmentConfig
 from gitops_kafka import topology
@@ -22,6 +23,9 @@ INTERNAL_TOPICS = frozenset({"__consumer_offsets", "__transaction_state"})
 KAFKA_MANAGER_ROOT = topology.CMAK_ROOT_ZNODE
 # Partitions named in a finding's message; the counts are always complete.
 LISTED_PARTITIONS = 10
+
+
+T = TypeVar("T")
 
 
 class PayloadError(ValueError):
@@ -104,15 +108,31 @@ def _int(value: Any, what: str) -> int:
     return value
 
 
+# Parsed values that repeat across a cluster's partitions (replica lists, in-sync sets, whole
+# partition states: a few brokers make few distinct ones) are shared, one object per distinct
+# value: 100,000 partitions otherwise hold 300,000 small objects. Frozen values only; bounded.
+_SHARED: dict[Any, Any] = {}
+SHARED_AT_MOST = 1 << 16
+NO_PARTITIONS: Mapping[int, tuple[int, ...]] = MappingProxyType({})
+
+
+def _shared(value: T) -> T:
+    if len(_SHARED) >= SHARED_AT_MOST:
+        _SHARED.clear()
+    return _SHARED.setdefault(value, value)
+
+
 def _int_list(value: Any, what: str) -> tuple[int, ...]:
     if not isinstance(value, list):
         raise PayloadError(f"{what}: expected a list of broker ids, got {value!r}")
-    return tuple(_int(v, what) for v in value)
+    return _shared(tuple(_int(v, what) for v in value))
 
 
-def _partition_map(value: Any, what: str) -> dict[int, tuple[int, ...]]:
+def _partition_map(value: Any, what: str) -> Mapping[int, tuple[int, ...]]:
     if not isinstance(value, dict):
         raise PayloadError(f"{what}: expected an object of partition -> replicas, got {type(value).__name__}")
+    if not value:
+        return NO_PARTITIONS  # most topics move nothing: one shared empty mapping, not two dicts each
     out = {}
     for key, replicas in value.items():
         if not isinstance(key, str) or not key.isdigit():
@@ -157,8 +177,8 @@ def parse_partition_state(data: bytes | None) -> PartitionState:
     if "leader" not in payload or "isr" not in payload:
         raise PayloadError("expected leader and isr")
     epoch = payload.get("leader_epoch")
-    return PartitionState(_int(payload["leader"], "leader"), _int_list(payload["isr"], "isr"),
-                          epoch if isinstance(epoch, int) and not isinstance(epoch, bool) else None)
+    return _shared(PartitionState(_int(payload["leader"], "leader"), _int_list(payload["isr"], "isr"),
+                                  epoch if isinstance(epoch, int) and not isinstance(epoch, bool) else None))
 
 
 def parse_topic_config(data: bytes | None) -> dict[str, str]:

@@ -5,8 +5,8 @@ topic config, partition state or topic list leaves a watch. Later cycles re-read
 what a watch reported changed, so an unchanged topic costs no request at all. The few
 small znodes (brokers, controller, cluster id, admin markers, Kafka Manager) are read
 every cycle. When watches may have been lost (the session expired or the connection
-was suspended) the next cycle reads everything again; when a cycle fails, what it
-could not read stays due for the next one.
+was suspended) the next cycle reads everything again, and so it does after a cycle that
+failed part-way.
 
 Kafka's znodes are read under Kafka's chroot; Kafka Manager's (CMAK's) at `manager_root`,
 an absolute path on the ensemble: CMAK keeps them where its own ZK_HOSTS points, which
@@ -15,7 +15,7 @@ the generated Deployment never puts inside Kafka's chroot.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 from gitops_kafka.kafka import metadata as km
@@ -24,7 +24,6 @@ from gitops_kafka.errors import SourceError
 
 TOPICS, CONFIGS, IDS, DELETIONS = "/brokers/topics", "/config/topics", "/brokers/ids", "/admin/delete_topics"
 CLUSTER_ID, CONTROLLER, REASSIGNMENT = "/cluster/id", "/controller", "/admin/reassign_partitions"
-BATCH = 5000  # requests in flight at once: bounds memory, keeps the pipeline full
 
 T = TypeVar("T")
 
@@ -107,8 +106,10 @@ class KafkaReader:
         try:
             return self._read(dirty)
         except SourceError:
+            # Batches read before the failure are already applied, the rest not: what is
+            # still due is not recorded anywhere, so the next cycle reads everything again.
             with self._lock:
-                self._dirty |= dirty
+                self._reset = True
             raise
 
     def _forget(self) -> None:
@@ -118,16 +119,24 @@ class KafkaReader:
 
     # ------------------------------------------------------------ reads
 
-    def _get(self, paths: list[str], watch: bool = False, absolute: bool = False) -> dict[str, bytes | None]:
-        """Payloads by path; Kafka's paths unless `absolute` (Kafka Manager's)."""
+    def _each(self, paths: Iterable[str], watch: bool = False, absolute: bool = False) -> Iterator[tuple[str, bytes | None]]:
+        """(path, payload) as answers come, Kafka's paths unless `absolute` (Kafka Manager's).
+
+        A caller that parses each payload as it comes holds at most the pipeline's window of raw
+        payloads, never a whole scan's (that, not the parsed snapshot, was the first scan's peak),
+        and parses while later requests are in flight."""
         where = (lambda p: p) if absolute else self._absolute
-        out: dict[str, bytes | None] = {}
-        for start in range(0, len(paths), BATCH):
-            batch = paths[start:start + BATCH]
-            self.reads += len(batch)
-            got = self.session.get_many([where(p) for p in batch], watch=watch)
-            out.update((p, got[where(p)]) for p in batch)
-        return out
+        back = (lambda p: p) if absolute else self._kafka_path
+
+        def counted() -> Iterator[str]:
+            for path in paths:
+                self.reads += 1
+                yield where(path)
+        for path, payload in self.session.get_each(counted(), watch=watch):
+            yield back(path), payload
+
+    def _get(self, paths: list[str], watch: bool = False, absolute: bool = False) -> dict[str, bytes | None]:
+        return dict(self._each(paths, watch, absolute))
 
     def _children(self, paths: list[str], watch: bool = False) -> dict[str, list[str] | None]:
         self.reads += len(paths)
@@ -191,27 +200,24 @@ class KafkaReader:
             self._configs.pop(gone, None)
         topics = [t for t in names if t not in self._topics or topic_path(t) in dirty]
         configs = [t for t in config_names if t not in self._configs or config_path(t) in dirty]
-        data = self._get([*map(topic_path, topics), *map(config_path, configs)], watch=True)
 
         due: dict[str, set[int]] = {}
-        for topic in topics:
-            payload = data[topic_path(topic)]
+        for topic, (path, payload) in zip(topics, self._each(map(topic_path, topics), watch=True)):
             if payload is None:  # deleted between the listing and the read
                 self._topics.pop(topic, None)
                 self._states.pop(topic, None)
                 continue
-            assignment = parsed(topic_path(topic), payload, km.parse_assignment)
+            assignment = parsed(path, payload, km.parse_assignment)
             self._topics[topic] = assignment
             partitions = set(assignment.replicas) if isinstance(assignment, km.Assignment) else set()
             kept = {p: s for p, s in self._states.get(topic, {}).items() if p in partitions}
             self._states[topic] = kept
             due[topic] = partitions - set(kept)
-        for topic in configs:
-            payload = data[config_path(topic)]
+        for topic, (path, payload) in zip(configs, self._each(map(config_path, configs), watch=True)):
             if payload is None:
                 self._configs.pop(topic, None)
             else:
-                self._configs[topic] = parsed(config_path(topic), payload, km.parse_topic_config)
+                self._configs[topic] = parsed(path, payload, km.parse_topic_config)
 
         for topic, partition in self._missing_states:
             due.setdefault(topic, set()).add(partition)
@@ -222,13 +228,14 @@ class KafkaReader:
         self._read_states(due)
 
     def _read_states(self, due: dict[str, set[int]]) -> None:
-        paths = [state_path(t, p) for t, partitions in due.items() for p in sorted(partitions)
-                 if isinstance(self._topics.get(t), km.Assignment) and p in self._topics[t].replicas]
-        data = self._get(paths, watch=True)
+        paths = (state_path(t, p) for t, partitions in due.items() for p in sorted(partitions)
+                 if isinstance(self._topics.get(t), km.Assignment) and p in self._topics[t].replicas)
         updated: dict[str, dict] = {}
-        for path, payload in data.items():
+        for path, payload in self._each(paths, watch=True):
             topic, partition = parse_state_path(path)
-            states = updated.setdefault(topic, dict(self._states.get(topic, {})))
+            states = updated.get(topic)
+            if states is None:
+                states = updated[topic] = dict(self._states.get(topic, {}))
             if payload is None:
                 states[partition] = None
                 self._missing_states.add((topic, partition))

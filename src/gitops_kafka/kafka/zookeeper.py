@@ -10,7 +10,7 @@ import logging
 import socket
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from kazoo.client import KazooClient, KazooState
 from kazoo.exceptions import KazooException, NoNodeError
@@ -21,7 +21,7 @@ from gitops_kafka.errors import SourceError
 
 SOURCE = "zookeeper"
 DEFAULT_PORT = 2181
-WINDOW, UNSENT = 5000, 64  # unanswered / unsent requests at most (see Session._pipeline)
+WINDOW, UNSENT = 2000, 64  # unanswered / unsent requests at most (see Session._pipeline)
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())  # kazoo reconnects noisily; the daemon decides what to log
@@ -168,8 +168,10 @@ class Session:
             raise SourceError(SOURCE, "not connected")
         return self._client
 
-    def _pipeline(self, paths: Iterable[str], call: Callable[[str], object], what: str) -> dict[str, object]:
-        """Send requests while earlier ones are answered, without ever blocking in kazoo.
+    def _pipeline(self, paths: Iterable[str], call: Callable[[str], object],
+                  what: str) -> Iterator[tuple[str, object]]:
+        """(path, answer) in order as answers come, while later requests are in flight (the
+        caller's work on an answer overlaps kazoo's on the next ones), never blocking in kazoo.
 
         kazoo wakes its connection thread with one byte per queued request on a socket pair
         that holds about 280 bytes, and nothing drains it while the server hangs or the
@@ -178,21 +180,25 @@ class Session:
         leaves their bytes in the pair until it is connected again. So: at most UNSENT
         requests wait in kazoo's queue (its private `_queue`, read here and nowhere else),
         nothing is sent once the connection is lost, and at most WINDOW are unanswered;
-        stale bytes plus new ones then stay far below the pair's capacity. Each answer may
-        take up to `timeout`; the first failure fails the whole batch (the caller reads it
-        again next cycle).
+        stale bytes plus new ones then stay far below the pair's capacity.
+
+        When the queue is full this thread blocks once, on the request queued UNSENT // 2
+        back: when it is answered, kazoo has sent everything before it and the next half
+        queue can go. (Settling the oldest answers one by one instead made this thread and
+        kazoo's take turns request by request, well behind plain kazoo on a large scan.)
+        Each wait, like each answer, may take up to `timeout`; the first failure fails the
+        whole batch (the caller reads it again next cycle).
         """
         client = self._require()
         queue = getattr(client, "_queue", ())
-        results: dict[str, object] = {}
         window: deque[tuple[str, object]] = deque()
 
-        def settle() -> None:
+        def settle() -> tuple[str, object]:
             path, request = window.popleft()
             try:
-                results[path] = request.get(timeout=self.timeout)
+                return path, request.get(timeout=self.timeout)
             except NoNodeError:
-                results[path] = None
+                return path, None
             except KazooTimeoutError:
                 raise SourceError(SOURCE, f"{what} {path}: no answer within {self.timeout:g}s") from None
             except KazooException as exc:
@@ -200,29 +206,36 @@ class Session:
 
         try:
             for path in paths:
-                while window and (len(window) >= WINDOW or len(queue) >= UNSENT):
-                    settle()
+                if len(window) >= WINDOW:
+                    yield settle()
+                if len(queue) >= UNSENT and window:  # (the queue may also hold a failed cycle's requests)
+                    behind, request = window[-min(len(window), UNSENT // 2)]
+                    if not request.wait(self.timeout):
+                        raise SourceError(SOURCE, f"{what} {behind}: no answer within {self.timeout:g}s")
                 if not client.connected:
                     raise SourceError(SOURCE, f"{what}: connection to {self.hosts} lost")
                 window.append((path, call(path)))
             while window:
-                settle()
+                yield settle()
         except KazooException as exc:
             raise SourceError(SOURCE, f"{what}: {type(exc).__name__} {exc}".rstrip()) from None
-        return results
+
+    def get_each(self, paths: Iterable[str], watch: bool = False) -> Iterator[tuple[str, bytes | None]]:
+        """(path, payload) of each path in order (None when it does not exist), pipelined."""
+        client = self._require()
+        watcher = self._watched if watch else None
+        for path, value in self._pipeline(paths, lambda path: client.get_async(path, watch=watcher), "read"):
+            yield path, (value[0] if value is not None else None)
 
     def get_many(self, paths: Iterable[str], watch: bool = False) -> dict[str, bytes | None]:
         """Payload of each path (None when it does not exist), pipelined."""
-        client = self._require()
-        watcher = self._watched if watch else None
-        results = self._pipeline(paths, lambda path: client.get_async(path, watch=watcher), "read")
-        return {path: (value[0] if value is not None else None) for path, value in results.items()}
+        return dict(self.get_each(paths, watch))
 
     def children_many(self, paths: Iterable[str], watch: bool = False) -> dict[str, list[str] | None]:
         """Child names of each path (None when it does not exist), pipelined."""
         client = self._require()
         watcher = self._watched if watch else None
-        return self._pipeline(paths, lambda path: client.get_children_async(path, watch=watcher), "list")  # type: ignore[return-value]
+        return dict(self._pipeline(paths, lambda path: client.get_children_async(path, watch=watcher), "list"))  # type: ignore[arg-type]
 
     def exists(self, path: str) -> bool:
         client = self._require()
