@@ -547,7 +547,11 @@ class KubeAPI:
         self._request("DELETE", f"{self._collection(obj)}/{obj['metadata']['name']}")
 
     def replace(self, live: dict) -> None:
+        """A write: as on a real API server, the stored object gets a new resourceVersion."""
         if live["kind"] not in CLUSTER_SCOPED:
+            stored_version = self.read(live)["metadata"].get("resourceVersion")
+            if live["metadata"].get("resourceVersion") == stored_version:
+                live = {**live, "metadata": {**live["metadata"], "resourceVersion": str(int(stored_version) + 1)}}
             self.delete(live)
         self.create(live)
 

@@ -251,3 +251,32 @@ def test_discovery_asks_again_for_a_kind_it_has_not_seen_and_after_its_ttl():
     assert discovery.lookup("v1", "ConfigMap") is None
     now[0] = 601
     assert discovery.lookup("apps/v1", "StatefulSet") is None
+
+
+def test_a_daemon_compares_again_only_what_changed_since_its_last_cycle(api, target, desired, monkeypatch):
+    """Kept comparisons go by the live object's resourceVersion: an edit between cycles is found,
+    and the objects nobody wrote are not compared again."""
+    from gitops_kafka.checking import Checker
+    from gitops_kafka.drift import check as drift_check
+
+    compared = []
+    real = drift_check.compare_object
+    monkeypatch.setattr(drift_check, "compare_object",
+                        lambda obj, *rest: compared.append(obj["metadata"]["name"]) or real(obj, *rest))
+    checker = Checker()
+    try:
+        first = checker.run(target)
+        assert not drifted(first) and len(compared) == len(first.objects)
+        compared.clear()
+        assert not drifted(checker.run(target)) and compared == []
+        kafka = find(desired, "StatefulSet", "kafka")
+
+        def change(live):
+            live["spec"]["template"]["spec"]["containers"][0]["image"] = "confluentinc/cp-kafka:6.0.0"
+        api.edit(kafka, change, "kubectl-edit", {"f:spec": {"f:template": {"f:spec": {"f:containers": {}}}}})
+        third = checker.run(target)
+        assert compared == ["kafka"]
+        assert list(drifted(third)) == [("StatefulSet", "kafka")]
+        assert third.objects == run_check(target).objects  # what a fresh check reports
+    finally:
+        checker.close()

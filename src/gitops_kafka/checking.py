@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from gitops_kafka.drift import sync
-from gitops_kafka.drift.check import Cluster, compare_cluster, with_causes
+from gitops_kafka.drift.check import Cluster, Comparisons, compare_cluster, with_causes
 from gitops_kafka.drift.desired import Desired, load_desired
 from gitops_kafka.drift.report import DriftReport
 from gitops_kafka.errors import GitopsKafkaError, SourceError
@@ -75,11 +75,13 @@ class Checker:
     the revision and environment it was read for, and read again only when the
     tracked branch moves: a build and a parse cost seconds at a thousand objects.
     API discovery's answers are kept too (for ten minutes, and asked again for a kind they
-    lack), while each cycle gets a new client.
+    lack), while each cycle gets a new client; and each object's comparison, with the live
+    object's resourceVersion, so an unchanged object is not compared again.
     """
 
     def __init__(self, cluster_factory: Callable[[Target], Cluster] | None = None):
         self._discovery = Discovery()
+        self._comparisons = Comparisons()
         self._cluster_factory = cluster_factory or (lambda target: connect(target, self._discovery))
         self._monitor = None
         self._desired: Desired | None = None
@@ -106,7 +108,7 @@ class Checker:
         kafka = self._kafka(target, desired) if target.kafka else None
         cluster = self._cluster_factory(target)
         try:
-            objects = compare_cluster(desired, cluster)
+            objects = compare_cluster(desired, cluster, self._comparisons)
             status = sync.read_status(desired.config, cluster)
         finally:
             cluster.close()

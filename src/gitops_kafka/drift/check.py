@@ -38,8 +38,39 @@ def with_causes(objects: list[ObjectDrift], section: "sync.SyncSection") -> list
     return [replace(o, cause=causes.get((o.kind, o.name))) if o.has_drift() else o for o in objects]
 
 
-def compare_cluster(desired: Desired, cluster: Cluster) -> list[ObjectDrift]:
-    """Compare every declared object; one list request per kind, a GET only for what the list lacks."""
+class Comparisons:
+    """Each object's comparison, kept with the live object's uid and resourceVersion for the next cycle.
+
+    The API server changes an object's resourceVersion with every write, its status included, so
+    an object whose (uid, resourceVersion) is unchanged compares as it did against the same
+    desired state: a daemon's cycle at an unchanged revision then costs its reads. Kept for one
+    desired state only (a new revision or environment starts afresh).
+    """
+
+    def __init__(self) -> None:
+        self._desired: Desired | None = None
+        self._kept: dict[tuple[str, str, str], tuple[tuple[str, str], tuple]] = {}
+
+    def compare(self, desired: Desired, obj: dict[str, Any], live: dict[str, Any] | None, rules, tracking):
+        if desired is not self._desired:
+            self._desired, self._kept = desired, {}
+        meta = (live or {}).get("metadata") or {}
+        version = (meta.get("uid"), meta.get("resourceVersion"))
+        if None in version:
+            return compare_object(obj, live, rules, tracking)
+        key = (obj["apiVersion"], obj["kind"], obj["metadata"]["name"])
+        kept = self._kept.get(key)
+        if kept is not None and kept[0] == version:
+            return kept[1]
+        result = compare_object(obj, live, rules, tracking)
+        self._kept[key] = (version, result)
+        return result
+
+
+def compare_cluster(desired: Desired, cluster: Cluster, comparisons: Comparisons | None = None) -> list[ObjectDrift]:
+    """Compare every declared object; one list request per kind, a GET only for what the list lacks.
+
+    `comparisons`, kept by a daemon between cycles, skips objects unchanged since the last one."""
     config = desired.config
     rules = [IgnoredPath.parse(r.kind, r.name, r.pointer) for r in config.detector.ignore]
     listed = list_managed(desired, cluster)
@@ -56,8 +87,9 @@ def compare_cluster(desired: Desired, cluster: Cluster) -> list[ObjectDrift]:
     claims = claims_of([(live, namespace) for obj, live, namespace in found
                         if live is not None and obj["kind"] == "StatefulSet"], cluster)
     results = []
+    comparisons = comparisons or Comparisons()
     for obj, live, namespace in found:
-        state, fields = compare_object(obj, live, rules, tracking)
+        state, fields = comparisons.compare(desired, obj, live, rules, tracking)
         health = health_checks.health(live)
         if live is not None and obj["kind"] == "StatefulSet":
             volumes = claims.get((namespace, live["metadata"]["name"]), [])
