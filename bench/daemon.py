@@ -30,10 +30,9 @@ HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent
 sys.path[:0] = [str(PROJECT / "src"), str(PROJECT / "tests"), str(HERE)]
 
-from harness import MIB, Row, Sample, table, user_env  # noqa: E402
+from harness import CLI, MIB, Row, Sample, table, user_env  # noqa: E402
 from zookeeper_scan import CHROOT, large_cluster  # noqa: E402
 
-CLI = [sys.executable, "-m", "gitops_kafka"]
 CHECKS = 3  # the first, full cycle, then steady ones
 GOAL_MIB = 120
 

@@ -19,12 +19,9 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent / "src"), str(HERE)]
 
 from gitops_kafka.kustomize import kubectl_path  # noqa: E402
-from harness import Row, interleave, run_process, table  # noqa: E402
+from harness import CLI, Row, interleave, run_process, table  # noqa: E402
 
 PROJECT = HERE.parent
-# The console script a user runs (beside the interpreter in a virtual environment), else the module.
-SCRIPT = Path(sys.executable).parent / "gitops-kafka"
-CLI = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "gitops_kafka"]
 
 
 def rows(runs: int) -> list[Row]:

@@ -9,12 +9,16 @@ from __future__ import annotations
 import os
 import statistics
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
 MIB = 1024 * 1024
+# The console script a user runs (beside the interpreter in a virtual environment), else the module.
+SCRIPT = Path(sys.executable).parent / "gitops-kafka"
+CLI = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "gitops_kafka"]
 
 
 @dataclass(frozen=True)
