@@ -78,6 +78,8 @@ def run_killed_write(tmp_path: Path, action: str) -> subprocess.CompletedProcess
     script = textwrap.dedent(f"""
         import os, signal, sys
         from pathlib import Path
+        # Python's own SIGINT handling, whatever was inherited (a background job starts with SIGINT ignored).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         sys.path[:0] = {[str(Path(__file__).parent)]!r}
         from gitops_kafka import tree
         from test_tree import old_and_new
@@ -188,6 +190,8 @@ def test_a_write_killed_between_file_renames_in_a_shared_directory_is_finished(t
     script = textwrap.dedent(f"""
         import os, signal, sys
         from pathlib import Path
+        # Python's own SIGINT handling, whatever was inherited (a background job starts with SIGINT ignored).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         sys.path[:0] = {[str(Path(__file__).parent)]!r}
         from gitops_kafka import tree
         from test_tree import shared_old_and_new
