@@ -83,3 +83,22 @@ def test_generate_after_a_change_imports_neither_gitpython_nor_ruamel(repo):
     result = imported_by(["generate", "--env", "prod"], repo)
     assert result.returncode == 0 and "committed" in result.stdout, result.stderr
     assert "loaded: ['pydantic']" in result.stderr  # a changed file is validated; its lines are not needed
+
+
+# What the drift detector's process needs not hold (issue 15, its memory): GitPython (the fetched cache is
+# plain git too).
+NOT_IN_THE_DETECTOR = ("git", "gitdb", "smmap")
+
+
+def test_a_check_imports_no_library_the_detector_does_without(gitops_repo, api, tmp_path):
+    script = textwrap.dedent(f"""
+        import sys
+        from gitops_kafka.cli import main
+        code = main({["check", "--env", "prod", "--repo", str(gitops_repo), "--branch", "main",
+                      "--cache", str(tmp_path / "cache"), "--kubeconfig", str(api.kubeconfig), "--timeout", "5"]!r})
+        print("loaded:", sorted({{m.split(".")[0] for m in sys.modules}} & {set(NOT_IN_THE_DETECTOR)!r}), file=sys.stderr)
+        sys.exit(code)
+        """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0 and "in sync" in result.stdout, result.stderr
+    assert "loaded: []" in result.stderr, result.stderr
