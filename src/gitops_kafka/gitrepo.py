@@ -9,12 +9,10 @@ for the drift detector (`fetch_branch`, `checkout_fetched`; `checkout_branch` do
 from __future__ import annotations
 
 import os
-import shlex
 import subprocess
-import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from gitops_kafka.errors import GitError, RepositoryError, RevisionError
 
@@ -228,6 +226,9 @@ def credentials_for_git(directory: Path | None) -> Iterator[tuple[list[str], dic
     what a Secret volume with fsGroup gives). Git never prompts, and SSH trusts
     only the given known_hosts.
     """
+    import shlex
+    import tempfile
+
     options = ["-c", "credential.helper="]
     environment = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": ""}
     ssh = ["ssh", "-o", "BatchMode=yes"]
