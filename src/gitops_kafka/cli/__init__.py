@@ -33,8 +33,8 @@ COMMANDS = {"init": "generate", "generate": "generate", "render": "review", "dif
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The whole command line; with a `command`, only its group's commands (the same parser for it).
 
-    A command's run then neither imports nor builds the parsers of the other twelve, a
-    quarter of what `render` adds to the build it prints. Anything else (no command,
+    A command's run then neither imports nor builds the parsers of the others (several ms
+    of the 50 that `render` adds to the build it prints). Anything else (no command,
     --help, --version, a misspelt command) gets the whole parser and its messages.
     """
     parser = Parser(prog="gitops-kafka", description=textwrap.fill(usage.SUMMARY, width=88),
