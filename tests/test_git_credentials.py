@@ -20,7 +20,7 @@ from helpers import load_documents, wait_for
 from gitops_kafka import gitrepo
 from gitops_kafka.daemon import Daemon
 from gitops_kafka.checking import Target
-from gitops_kafka.errors import GitError
+from gitops_kafka.errors import GitError, SourceError
 from git_http import PrivateGitServer
 
 TOKEN = "s3cr3t-token-9a7f0c"
@@ -119,6 +119,13 @@ def test_a_daemon_asks_the_private_tip_with_the_token_and_fetches_only_when_it_m
         third = checker.run(target)
         moved = subprocess.run(["git", "-C", str(work), "rev-parse", "HEAD"], capture_output=True, text=True).stdout
         assert len(fetched) == 2 and third.revision == moved.strip() != first.revision
+
+        wrong = "wr0ng-t0ken-31337"
+        (secret / "token").write_text(wrong)  # the Secret rotated to a token the server refuses
+        with pytest.raises(SourceError) as failed:
+            checker.run(target)
+        assert failed.value.source == "git" and "Authentication failed" in str(failed.value)
+        assert wrong not in str(failed.value) and TOKEN not in str(failed.value) and len(fetched) == 2
     finally:
         checker.close()
 
