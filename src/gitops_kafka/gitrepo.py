@@ -4,20 +4,17 @@ and keep the drift detector's fetched cache of the tracked branch.
 Everything runs plain `git` commands: each is one short process, cheaper than importing
 GitPython (which starts `git version` twice on first use, and would hold about 14 MiB of
 a daemon's memory) for the few commands a generate, a review or a detector's cycle runs.
-A local repository is a `GitRepo`; the fetched cache is `fetch_branch` and
+A local repository is a `GitRepo`; the fetched cache is `branch_tip` (asked each cycle), `fetch_branch` and
 `checkout_fetched` (`checkout_branch` does both).
 """
 from __future__ import annotations
 
 import os
 import re
-import shlex
-import signal
 import subprocess
-import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from gitops_kafka.errors import GitError, RepositoryError, RevisionError
 
@@ -232,6 +229,9 @@ def credentials_for_git(directory: Path | None) -> Iterator[tuple[list[str], dic
     what a Secret volume with fsGroup gives). Git never prompts, and SSH trusts
     only the given known_hosts.
     """
+    import shlex
+    import tempfile
+
     options = ["-c", "credential.helper="]
     environment = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": ""}
     ssh = ["ssh", "-o", "BatchMode=yes"]
@@ -360,6 +360,8 @@ def _verb(args: tuple[str, ...]) -> str:
 
 
 def _stop_group(process: subprocess.Popen) -> None:
+    import signal
+
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except ProcessLookupError:
@@ -386,3 +388,31 @@ def _tip(cache: Path, ref: str) -> str:
     if not _OBJECT_ID.fullmatch(commit):
         commit = _cache_git(cache, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").strip()
     return commit
+
+
+def branch_tip(source: str, branch: str, cache: Path, timeout: float = 120.0,
+               credentials: Path | None = None) -> str | None:
+    """The commit branch's tip names at source, asked with `git ls-remote` (None: no such branch).
+
+    A daemon asks this each cycle before fetching: one ref advertisement, a third of an
+    unchanged fetch's cost (which also writes refs and FETCH_HEAD and may start maintenance).
+    Run from the cache (when there is one), as the fetch is, so a relative path names the same repository.
+    """
+    ref = f"refs/heads/{branch}"
+    try:
+        with credentials_for_git(credentials) as (options, environment):
+            result = subprocess.run(["git", *options, "ls-remote", "--", source, ref],
+                                    cwd=cache if cache.is_dir() else None, capture_output=True, text=True,
+                                    env={**_plain_env(), **environment}, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise GitError(f"cannot fetch branch {branch!r} of {redact(source)}: timed out after {timeout:g} s") from None
+    except OSError as exc:
+        raise GitError(f"cannot fetch branch {branch!r} of {redact(source)}: {redact(str(exc))}") from None
+    if result.returncode != 0:
+        detail = redact(result.stderr.strip() or f"git ls-remote exited {result.returncode}")
+        raise GitError(f"cannot fetch branch {branch!r} of {redact(source)}: {detail}")
+    for line in result.stdout.splitlines():
+        commit, _, name = line.partition("\t")
+        if name == ref:
+            return commit
+    return None
