@@ -49,9 +49,12 @@ def fresh_process():
 def test_the_tip_is_the_branch_tip_and_moves_with_it(tmp_path):
     source = source_repo(tmp_path / "source", a="1\n")
     cache = tmp_path / "cache"
+    assert gitrepo.branch_tip(str(source), "main", cache) == tip(source)  # asked before there is a cache
     assert gitrepo.fetch_branch(str(source), "main", cache) == tip(source)
     second = commit(source, "second", a="2\n")
+    assert gitrepo.branch_tip(str(source), "main", cache) == second
     assert gitrepo.fetch_branch(str(source), "main", cache) == second
+    assert gitrepo.branch_tip(str(source), "nope", cache) is None
 
 
 def test_the_checkout_is_exactly_the_commit(tmp_path):
@@ -124,7 +127,9 @@ def test_a_missing_branch_is_git_s_one_line_answer(tmp_path):
                                 "fatal: couldn't find remote ref refs/heads/nope")
 
 
-def test_a_fetch_that_hangs_is_stopped_with_the_helpers_it_started(tmp_path, monkeypatch):
+@pytest.mark.parametrize("ask, command", [(gitrepo.fetch_branch, "git fetch"), (gitrepo.branch_tip, "git ls-remote")],
+                         ids=["fetch", "tip"])
+def test_a_fetch_that_hangs_is_stopped_with_the_helpers_it_started(tmp_path, monkeypatch, ask, command):
     record = tmp_path / "ssh-pid"
     fake = tmp_path / "bin"
     fake.mkdir()
@@ -136,7 +141,7 @@ def test_a_fetch_that_hangs_is_stopped_with_the_helpers_it_started(tmp_path, mon
 
     def fetch():
         try:
-            gitrepo.fetch_branch("ssh://git@git.example.invalid/gitops.git", "main", tmp_path / "cache", timeout=1.0)
+            ask("ssh://git@git.example.invalid/gitops.git", "main", tmp_path / "cache", timeout=1.0)
         except GitError as exc:
             failures.append(str(exc))
 
@@ -146,7 +151,7 @@ def test_a_fetch_that_hangs_is_stopped_with_the_helpers_it_started(tmp_path, mon
         worker.join(120)  # a bound on a hang, far above the 1 s asked for
         assert not worker.is_alive(), "the fetch did not return after its timeout"
         assert failures == ["cannot fetch branch 'main' of ssh://***@git.example.invalid/gitops.git: "
-                            "git fetch did not finish within 1 s"]
+                            f"{command} did not finish within 1 s"]
         pid = int(record.read_text())
         deadline = time.monotonic() + 10
         while _alive(pid) and time.monotonic() < deadline:

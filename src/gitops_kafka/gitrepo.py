@@ -327,9 +327,10 @@ def _set_origin(cache: Path, source: str) -> None:
     _REMOTE_SET[key] = source
 
 
-def _cache_git(cache: Path, *args: str, environment: dict[str, str] | None = None,
+def _cache_git(cache: Path | None, *args: str, environment: dict[str, str] | None = None,
                timeout: float | None = None) -> str:
-    """Run one git command in the cache; GitError with git's own message (or the timeout) if it fails.
+    """Run one git command in the cache (None: before there is one); GitError with git's own message
+    (or the timeout) if it fails.
 
     git runs in a session of its own, so a timeout stops the helpers it started too
     (git-remote-https, ssh), not only git.
@@ -401,17 +402,11 @@ def branch_tip(source: str, branch: str, cache: Path, timeout: float = 120.0,
     ref = f"refs/heads/{branch}"
     try:
         with credentials_for_git(credentials) as (options, environment):
-            result = subprocess.run(["git", *options, "ls-remote", "--", source, ref],
-                                    cwd=cache if cache.is_dir() else None, capture_output=True, text=True,
-                                    env={**_plain_env(), **environment}, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise GitError(f"cannot fetch branch {branch!r} of {redact(source)}: timed out after {timeout:g} s") from None
-    except OSError as exc:
+            answer = _cache_git(cache if cache.is_dir() else None, *options, "ls-remote", "--", source, ref,
+                                environment=environment, timeout=timeout)
+    except (GitError, OSError) as exc:
         raise GitError(f"cannot fetch branch {branch!r} of {redact(source)}: {redact(str(exc))}") from None
-    if result.returncode != 0:
-        detail = redact(result.stderr.strip() or f"git ls-remote exited {result.returncode}")
-        raise GitError(f"cannot fetch branch {branch!r} of {redact(source)}: {detail}")
-    for line in result.stdout.splitlines():
+    for line in answer.splitlines():
         commit, _, name = line.partition("\t")
         if name == ref:
             return commit
