@@ -102,3 +102,41 @@ def test_render_imports_only_its_own_command_and_no_dataclasses_typing_or_tempfi
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=repo)
     assert result.returncode == 0 and result.stdout.startswith("apiVersion: "), result.stderr
     assert "loaded: []" in result.stderr, result.stderr
+
+
+# What the drift detector's process needs not hold (issue 15, its memory): GitPython (the fetched cache is
+# plain git too), and the schema validator the kubernetes package's dynamic client would pick up.
+NOT_IN_THE_DETECTOR = ("git", "gitdb", "smmap", "kubernetes_validate", "jsonschema", "referencing")
+
+
+def test_a_check_imports_no_library_the_detector_does_without(gitops_repo, api, tmp_path):
+    script = textwrap.dedent(f"""
+        import sys
+        from gitops_kafka.cli import main
+        code = main({["check", "--env", "prod", "--repo", str(gitops_repo), "--branch", "main",
+                      "--cache", str(tmp_path / "cache"), "--kubeconfig", str(api.kubeconfig), "--timeout", "5"]!r})
+        print("loaded:", sorted({{m.split(".")[0] for m in sys.modules}} & {set(NOT_IN_THE_DETECTOR)!r}), file=sys.stderr)
+        sys.exit(code)
+        """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0 and "in sync" in result.stdout, result.stderr
+    assert "loaded: []" in result.stderr, result.stderr
+
+
+def test_the_validator_left_out_of_the_client_is_still_there_for_validate():
+    """The check and `validate` may share a process (a test run, a user's script): after the client's
+    import, the schema validator imports and validates as ever."""
+    script = textwrap.dedent("""
+        import sys
+        from gitops_kafka.kube.cluster import _import_client
+        _import_client()
+        import kubernetes
+        print("hidden:", "kubernetes_validate" in sys.modules, sys.modules.get("kubernetes_validate", "absent"))
+        from gitops_kafka import schema
+        print("validated:", schema.violations({"apiVersion": "v1", "kind": "Service",
+                                                    "metadata": {"name": "x"}, "spec": {"ports": "no"}}, "1.31"))
+        """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "hidden: False absent" in result.stdout
+    assert "validated: []" not in result.stdout and "ports" in result.stdout, result.stdout

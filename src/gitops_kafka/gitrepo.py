@@ -1,14 +1,16 @@
-"""The one module that runs git: read committed files, export a revision, find uncommitted work, commit.
+"""The one module that runs git: read committed files, export a revision, find uncommitted work, commit,
+and keep the drift detector's fetched cache of the tracked branch.
 
-A local repository (`GitRepo`) is read and written through plain `git` commands: each
-is one short process, cheaper than importing GitPython (which starts `git version`
-twice on first use) for the few commands a generate or a review runs. GitPython is
-used only where it earns its import, keeping a fetched cache of the tracked branch
-for the drift detector (`fetch_branch`, `checkout_fetched`; `checkout_branch` does both).
+Everything runs plain `git` commands: each is one short process, cheaper than importing
+GitPython (which starts `git version` twice on first use, and would hold about 14 MiB of
+a daemon's memory) for the few commands a generate, a review or a detector's cycle runs.
+A local repository is a `GitRepo`; the fetched cache is `branch_tip` (asked each cycle), `fetch_branch` and
+`checkout_fetched` (`checkout_branch` does both).
 """
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +19,7 @@ from pathlib import Path
 from gitops_kafka.errors import GitError, RepositoryError, RevisionError
 
 SYMLINK_MODE = "120000"
+_OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 EXECUTABLE_MODE = "100755"
 
 
@@ -273,47 +276,119 @@ def checkout_branch(source: str, branch: str, cache: Path, timeout: float = 120.
     return commit, checkout_fetched(cache, commit, source)
 
 
+# The remote URL this process last gave each cache: a daemon's cycle then runs one git command, the fetch.
+_REMOTE_SET: dict[Path, str] = {}
+
+
 def fetch_branch(source: str, branch: str, cache: Path, timeout: float = 120.0,
                  credentials: Path | None = None) -> str:
     """Fetch branch of source into the cache (a clone reused across cycles) and return its tip's commit,
-    without touching the cache's working tree (see checkout_fetched)."""
-    import git
+    without touching the cache's working tree (see checkout_fetched).
 
+    Plain git, as for a local repository: GitPython would cost the daemon its import (about
+    14 MiB of its resident memory) for what is one `git fetch` a cycle and a ref read.
+    """
+    tracking = f"refs/remotes/origin/{branch}"
     try:
-        if (cache / ".git").is_dir():
-            repo = git.Repo(cache)
-            if "origin" not in repo.remotes or repo.remotes.origin.url != source:  # read in-process
-                repo.git.remote("set-url", "origin", source)
-        else:
+        if not (cache / ".git").is_dir():
             cache.mkdir(parents=True, exist_ok=True)
-            repo = git.Repo.init(cache)
-            repo.git.remote("add", "origin", source)
-        with credentials_for_git(credentials) as (options, environment), repo.git.custom_environment(**environment):
-            repo.git.execute(["git", *options, "fetch", "--quiet", "--prune", "--depth", "1", "origin",
-                              f"+refs/heads/{branch}:refs/remotes/origin/{branch}"], kill_after_timeout=timeout)
-        # A branch names a commit; read in-process (the ref file or packed-refs), a daemon does this every cycle.
-        return git.SymbolicReference.dereference_recursive(repo, f"refs/remotes/origin/{branch}")
-    except git.exc.GitCommandError as exc:
-        detail = redact((exc.stderr or str(exc)).strip().removeprefix("stderr: ").strip("'\n "))
-        raise GitError(f"cannot fetch branch {branch!r} of {redact(source)}: {detail}") from None
-    except (git.exc.GitError, OSError, ValueError) as exc:
+            _cache_git(cache, "init", "--quiet")
+            _REMOTE_SET.pop(cache.resolve(), None)
+        _set_origin(cache, source)
+        with credentials_for_git(credentials) as (options, environment):
+            _cache_git(cache, *options, "fetch", "--quiet", "--prune", "--depth", "1", "origin",
+                       f"+refs/heads/{branch}:{tracking}", environment=environment, timeout=timeout)
+        return _tip(cache, tracking)
+    except (GitError, OSError, ValueError) as exc:
         raise GitError(f"cannot fetch branch {branch!r} of {redact(source)}: {redact(str(exc))}") from None
 
 
 def checkout_fetched(cache: Path, commit: str, source: str) -> Path:
     """The cache's working tree at a fetched commit, forced and cleaned (exactly the commit)."""
-    import git
+    try:
+        _cache_git(cache, "checkout", "--quiet", "--force", "--detach", commit)
+        _cache_git(cache, "clean", "-ffdxq")
+        return cache
+    except (GitError, OSError, ValueError) as exc:
+        raise GitError(f"cannot check out {commit[:12]} of {redact(source)}: {redact(str(exc))}") from None
+
+
+def _set_origin(cache: Path, source: str) -> None:
+    """Point the cache's `origin` at source, asking git only once per process and cache."""
+    key = cache.resolve()
+    if _REMOTE_SET.get(key) == source:
+        return
+    found = subprocess.run(["git", "config", "--get", "remote.origin.url"], cwd=cache, capture_output=True,
+                           text=True, env=_plain_env())
+    if found.returncode != 0:
+        _cache_git(cache, "remote", "add", "origin", source)
+    elif found.stdout.rstrip("\n") != source:
+        _cache_git(cache, "remote", "set-url", "origin", source)
+    _REMOTE_SET[key] = source
+
+
+def _cache_git(cache: Path | None, *args: str, environment: dict[str, str] | None = None,
+               timeout: float | None = None) -> str:
+    """Run one git command in the cache (None: before there is one); GitError with git's own message
+    (or the timeout) if it fails.
+
+    git runs in a session of its own, so a timeout stops the helpers it started too
+    (git-remote-https, ssh), not only git.
+    """
+    process = subprocess.Popen(["git", *args], cwd=cache, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env={**_plain_env(), **(environment or {})},
+                               start_new_session=True)
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _stop_group(process)
+        raise GitError(f"git {_verb(args)} did not finish within {timeout:g} s") from None
+    except BaseException:
+        _stop_group(process)
+        raise
+    if process.returncode != 0:
+        detail = err.decode("utf-8", errors="replace").strip() or out.decode("utf-8", errors="replace").strip()
+        raise GitError(detail or f"git {_verb(args)} exited {process.returncode}")
+    return out.decode("utf-8", errors="replace")
+
+
+def _verb(args: tuple[str, ...]) -> str:
+    """The git command's name among its arguments (after any `-c name=value` options)."""
+    position = 0
+    while position < len(args) and args[position] == "-c":
+        position += 2
+    return args[position] if position < len(args) else "git"
+
+
+def _stop_group(process: subprocess.Popen) -> None:
+    import signal
 
     try:
-        repo = git.Repo(cache)
-        repo.git.checkout("--quiet", "--force", "--detach", commit)
-        repo.git.clean("-ffdxq")
-        return cache
-    except git.exc.GitCommandError as exc:
-        detail = redact((exc.stderr or str(exc)).strip().removeprefix("stderr: ").strip("'\n "))
-        raise GitError(f"cannot check out {commit[:12]} of {redact(source)}: {detail}") from None
-    except (git.exc.GitError, OSError, ValueError) as exc:
-        raise GitError(f"cannot check out {commit[:12]} of {redact(source)}: {redact(str(exc))}") from None
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.communicate()
+
+
+def _tip(cache: Path, ref: str) -> str:
+    """The commit a fetched ref names, read from the ref store's files as git writes them (a loose ref,
+    else packed-refs); asks git only for another ref store. A daemon does this every cycle."""
+    git_dir = cache / ".git"
+    try:
+        commit = (git_dir / ref).read_text().strip()
+    except (FileNotFoundError, NotADirectoryError):
+        commit = ""
+        try:
+            for line in (git_dir / "packed-refs").read_text().splitlines():
+                oid, _, name = line.partition(" ")
+                if name == ref and not line.startswith(("#", "^")):
+                    commit = oid
+                    break
+        except FileNotFoundError:
+            pass
+    if not _OBJECT_ID.fullmatch(commit):
+        commit = _cache_git(cache, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").strip()
+    return commit
 
 
 def branch_tip(source: str, branch: str, cache: Path, timeout: float = 120.0,
@@ -327,17 +402,11 @@ def branch_tip(source: str, branch: str, cache: Path, timeout: float = 120.0,
     ref = f"refs/heads/{branch}"
     try:
         with credentials_for_git(credentials) as (options, environment):
-            result = subprocess.run(["git", *options, "ls-remote", "--", source, ref],
-                                    cwd=cache if cache.is_dir() else None, capture_output=True, text=True,
-                                    env={**_plain_env(), **environment}, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise GitError(f"cannot fetch branch {branch!r} of {redact(source)}: timed out after {timeout:g} s") from None
-    except OSError as exc:
+            answer = _cache_git(cache if cache.is_dir() else None, *options, "ls-remote", "--", source, ref,
+                                environment=environment, timeout=timeout)
+    except (GitError, OSError) as exc:
         raise GitError(f"cannot fetch branch {branch!r} of {redact(source)}: {redact(str(exc))}") from None
-    if result.returncode != 0:
-        detail = redact(result.stderr.strip() or f"git ls-remote exited {result.returncode}")
-        raise GitError(f"cannot fetch branch {branch!r} of {redact(source)}: {detail}")
-    for line in result.stdout.splitlines():
+    for line in answer.splitlines():
         commit, _, name = line.partition("\t")
         if name == ref:
             return commit

@@ -8,6 +8,7 @@ message an operator can act on; nothing above this module sees the client.
 from __future__ import annotations
 
 import json
+import sys
 import time
 from typing import Any
 from urllib.parse import quote
@@ -48,6 +49,26 @@ class Discovery:
         self._served[api_version] = (self._clock(), resources)
 
 
+def _import_client() -> None:
+    """Import the kubernetes package without the schema validator its dynamic client picks up.
+
+    `import kubernetes` imports every subpackage, and the dynamic client (which this module
+    does not use) imports kubernetes_validate, with jsonschema and its format checkers,
+    whenever it is installed, as it is here for `validate`: about 3 MiB of a daemon's memory
+    for nothing it runs. The dynamic client takes a failed import as "not installed", so the
+    validator is hidden (Python's own `None` in sys.modules) for that one import and
+    importable again at once by whatever needs it later in the process.
+    """
+    if "kubernetes" in sys.modules or "kubernetes_validate" in sys.modules:
+        return
+    sys.modules["kubernetes_validate"] = None  # type: ignore[assignment]
+    try:
+        import kubernetes  # noqa: F401
+    finally:
+        if sys.modules.get("kubernetes_validate", ...) is None:
+            del sys.modules["kubernetes_validate"]
+
+
 class KubernetesCluster:
     """A cluster reached through a kubeconfig (file and context) or the in-cluster service account.
 
@@ -57,6 +78,8 @@ class KubernetesCluster:
     def __init__(self, kubeconfig: str | None = None, context: str | None = None, in_cluster: bool = False,
                  timeout: float = 10.0, discovery: Discovery | None = None):
         import yaml
+
+        _import_client()
         from kubernetes import client, config
         from kubernetes.config.config_exception import ConfigException
 
