@@ -220,6 +220,10 @@ MALFORMED = [
     ("/brokers/topics/vehicle-packets", b'{"version":3}', "no partitions"),
     ("/brokers/topics/vehicle-packets/partitions/0/state", b'{"leader":"2","isr":[2]}', "leader"),
     ("/brokers/topics/vehicle-packets/partitions/0/state", b"", "not JSON"),
+    ("/brokers/topics/vehicle-packets/partitions/0/state", b'{"leader":1,"isr":[1,true]}', "isr"),
+    ("/brokers/topics/vehicle-packets/partitions/0/state", b'{"leader":1,"isr":[1.0]}', "isr"),
+    ("/brokers/topics/vehicle-packets", b'{"version":3,"partitions":{"0":[0,1],"\xc2\xb2":[1,0]}}', "partition number"),
+    ("/brokers/topics/vehicle-packets", b'{"version":3,"partitions":{"0":[0,false]}}', "partitions.0"),
     ("/config/topics/vehicle-events", b'{"version":1,"config":{"retention.ms":604800000}}', "string values"),
     ("/controller", b"[0]", "JSON object"),
     ("/cluster/id", b'{"version":"1"}', "id"),
@@ -268,3 +272,18 @@ def test_equal_replica_lists_and_states_are_one_shared_value_and_unequal_ones_st
     assert not assignment.reassigning and assignment.replication_factor() == 2
     moving = km.parse_assignment(b'{"partitions":{"0":[1,2,3]},"adding_replicas":{"0":[3]},"removing_replicas":{}}')
     assert moving.adding == {0: (3,)} and moving.reassigning and moving.moving(0)
+
+
+def test_a_state_parsed_again_from_memory_is_the_state_parsed_afresh():
+    """Each distinct state payload is parsed once: byte-equal payloads only, never a failed parse, and
+    still right after the memory is full and starts again."""
+    payloads = [b'{"controller_epoch":%d,"leader":%d,"version":1,"leader_epoch":%d,"isr":[%d,%d]}' % (c, l, e, l, (l + 1) % 5)
+                for c in (1, 2) for l in range(-1, 5) for e in range(km.STATES_AT_MOST // 6)]
+    payloads += [b'{"leader":1,"isr":[1,2]}', b'{"leader":1,"isr":[1,2],"leader_epoch":null}', b'{"leader":1, "isr":[1,2]}']
+    for _ in range(2):
+        for payload in payloads:
+            assert km.parse_partition_state(payload) == km._parse_partition_state(payload)
+    for bad in (b'{"leader":1,"isr":[true]}', b'{"leader":1}', b"[1]", None):
+        for _ in range(2):
+            with pytest.raises(km.PayloadError):
+                km.parse_partition_state(bad)

@@ -122,7 +122,12 @@ def _shared(value: T) -> T:
     return _SHARED.setdefault(value, value)
 
 
+_INTS = frozenset({int})
+
+
 def _int_list(value: Any, what: str) -> tuple[int, ...]:
+    if type(value) is list and set(map(type, value)) <= _INTS:  # bool, float are not int here
+        return _shared(tuple(value))
     if not isinstance(value, list):
         raise PayloadError(f"{what}: expected a list of broker ids, got {value!r}")
     return _shared(tuple(_int(v, what) for v in value))
@@ -135,7 +140,7 @@ def _partition_map(value: Any, what: str) -> Mapping[int, tuple[int, ...]]:
         return NO_PARTITIONS  # most topics move nothing: one shared empty mapping, not two dicts each
     out = {}
     for key, replicas in value.items():
-        if not isinstance(key, str) or not key.isdigit():
+        if not isinstance(key, str) or not (key.isascii() and key.isdigit()):  # '²' is a digit to isdigit
             raise PayloadError(f"{what}: {key!r} is not a partition number")
         out[int(key)] = _int_list(replicas, f"{what}.{key}")
     return out
@@ -172,7 +177,23 @@ def parse_assignment(data: bytes | None) -> Assignment:
     return Assignment(replicas, adding, removing, topic_id if isinstance(topic_id, str) else None)
 
 
+# Partition state payloads repeat byte for byte across a cluster (same controller epoch, leader,
+# leader epoch and in-sync set): each distinct payload is parsed once. Only payloads that parsed.
+_STATES: dict[bytes, PartitionState] = {}
+STATES_AT_MOST = 4096
+
+
 def parse_partition_state(data: bytes | None) -> PartitionState:
+    state = _STATES.get(data) if data is not None else None
+    if state is None:
+        state = _parse_partition_state(data)
+        if len(_STATES) >= STATES_AT_MOST:
+            _STATES.clear()
+        _STATES[data] = state
+    return state
+
+
+def _parse_partition_state(data: bytes | None) -> PartitionState:
     payload = _json_object(data)
     if "leader" not in payload or "isr" not in payload:
         raise PayloadError("expected leader and isr")
