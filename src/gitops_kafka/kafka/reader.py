@@ -264,7 +264,7 @@ class KafkaReader:
             except km.PayloadError as exc:
                 states[partition] = km.Unreadable(state_path(topic, partition), str(exc))
             missing.discard((topic, partition))
-        self._states.update(updated)
+        self._states.update((topic, km.partition_map(states)) for topic, states in updated.items())
 
 
 def read_once(hosts: str, chroot: str | None, cluster_name: str, timeout: float,
