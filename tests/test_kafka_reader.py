@@ -174,6 +174,23 @@ def test_watches_keep_nothing_per_znode_and_every_change_still_reaches_the_reade
         reader.close()
 
 
+def test_a_path_kazoo_would_normalise_is_read_as_kazoo_reads_it(zookeeper, kafka, kafka_root, prod):
+    """Paths the reader builds go to kazoo's queue as they are; any other still goes through get_async."""
+    kafka.cluster_as_declared(prod)
+    session = zookeeper_module.Session(zookeeper.hosts, timeout=5)
+    try:
+        session.connect()
+        ids = f"{kafka_root}/brokers/ids"
+        got = session.get_many([f"{ids}/0", f"{ids}//0", f"{ids}/0/", f"{ids}/0//",
+                                f"{kafka_root}/brokers/ids/1", f"{ids}/9"], watch=True)
+        assert got[f"{ids}/0"] is not None and got[f"{ids}/1"] is not None and got[f"{ids}/9"] is None
+        assert got[f"{ids}//0"] == got[f"{ids}/0/"] == got[f"{ids}/0//"] == got[f"{ids}/0"]
+        with pytest.raises(ValueError, match="relative"):  # kazoo's own refusal, as before: never sent as it is
+            session.get_many([f"{ids}/../ids/0"])
+    finally:
+        session.close()
+
+
 def test_a_shared_registry_keeps_any_other_watcher_per_path():
     ours, other = (lambda event: None), (lambda event: None)
     registry = zookeeper_module.SharedWatch(ours)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from kazoo.client import KazooClient, KazooState
 from kazoo.exceptions import KazooException, NoNodeError
 from kazoo.handlers.threading import KazooTimeoutError
+from kazoo.protocol.serialization import GetData
 from kazoo.retry import KazooRetry
 
 from gitops_kafka.errors import SourceError
@@ -282,7 +283,7 @@ class Session:
         """(path, payload) of each path in order (None when it does not exist), pipelined."""
         client = self._require()
         watcher = self._watching(client, watch)
-        for path, value in self._pipeline(paths, lambda path: client.get_async(path, watch=watcher), "read"):
+        for path, value in self._pipeline(paths, _getter(client, watcher), "read"):
             yield path, (value[0] if value is not None else None)
 
     def get_many(self, paths: Iterable[str], watch: bool = False) -> dict[str, bytes | None]:
@@ -301,3 +302,23 @@ class Session:
             return client.exists_async(path).get(timeout=self.timeout) is not None
         except (KazooTimeoutError, KazooException) as exc:
             raise SourceError(SOURCE, f"exists {path}: {type(exc).__name__} {exc}".strip()) from None
+
+
+def _getter(client: KazooClient, watcher: Callable[[object], None] | None) -> Callable[[str], object]:
+    """`client.get_async(path, watch=watcher)`, without kazoo's path normalisation for a path that
+    needs none (absolute, no empty, '.' or '..' part, no trailing '/': every path the reader
+    builds from ZooKeeper's own child names). kazoo splits and joins each path again (about 3 µs,
+    a tenth of the reader's own work in a 120,000-read scan, on the thread that shares the
+    interpreter lock with kazoo's I/O thread); this queues kazoo's own request (its private
+    `_call`) as `get_async` does. Any other path goes through `get_async`."""
+    get_async, call, result = client.get_async, getattr(client, "_call", None), client.handler.async_result
+    if call is None or client.chroot:  # (a kazoo without it; the Session never sets a chroot)
+        return lambda path: get_async(path, watch=watcher)
+
+    def get(path: str) -> object:
+        if path[:1] != "/" or "//" in path or "/." in path or path[-1:] == "/" or len(path) < 2:
+            return get_async(path, watch=watcher)
+        answer = result()
+        call(GetData(path, watcher), answer)
+        return answer
+    return get
