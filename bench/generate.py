@@ -5,6 +5,8 @@ Baselines (the fastest plain way a user would script the same result):
   `kubectl kustomize overlays/prod`: a reviewer needs the build either way. Up to date is
   measured twice: with the ledger of an earlier generate in this clone (its shortcut), and
   without one (a fresh clone, or inputs someone else changed: the full parse and render).
+- the floor of a generate that must validate: a fresh Python process that only reads and
+  validates `environments/prod.yaml` (pydantic and the configuration's models), against the same build.
 - `render --env prod` against `kubectl kustomize overlays/prod`.
 - `render --env prod --ref HEAD~1` against `git worktree add` of that revision + the build +
   `git worktree remove`.
@@ -80,6 +82,13 @@ def rows(runs: int) -> list[Row]:
         subprocess.run(["git", "-C", str(clone), "checkout", "--quiet", "--", "."], check=True)
         out.append(Row("generate --env prod --no-commit (after a change)", kustomize_label, tuple(ours), tuple(theirs),
                        goal_ratio=1.0))
+        validate = [[sys.executable, "-c", "import sys, pathlib; from gitops_kafka.config import load_environment; "
+                     "load_environment(pathlib.Path(sys.argv[1]), 'prod')", str(clone)]]
+        ours, theirs = interleave(lambda: run_process(validate, clone), baseline, runs)
+        out.append(Row("floor: a process that only reads and validates environments/prod.yaml", kustomize_label,
+                       tuple(ours), tuple(theirs),
+                       note="interpreter + pydantic + the configuration's models: what any generate that must "
+                            "validate pays before it renders"))
         ours, theirs = interleave(lambda: run_process([CLI + ["render", "--env", "prod"]], clone), baseline, runs)
         out.append(Row("render --env prod", kustomize_label, tuple(ours), tuple(theirs), goal_ratio=1.1))
         worktree = str(Path(tmp) / "wt")

@@ -214,8 +214,75 @@ def test_a_daemon_builds_and_parses_a_revision_once_and_again_when_the_branch_mo
         checker.close()
     kept = desired_state.load_desired(str(clone), "main", "prod", tmp_path / "cache")
     assert desired_state.load_desired(str(clone), "main", "prod", tmp_path / "cache", known=kept) is kept
+    assert len(builds) == 3  # the third cycle's build, kept in the cache clone
     staging = desired_state.load_desired(str(clone), "main", "staging", tmp_path / "cache", known=kept)
-    assert staging.config.name == "staging" and len(builds) == 5  # same revision, another environment
+    assert staging.config.name == "staging" and len(builds) == 4  # same revision, another environment
+
+
+def test_a_check_run_again_at_the_same_revision_reads_the_kept_build(api, gitops_repo, tmp_path, monkeypatch):
+    """A `check` started again (cron, CI) on an unchanged branch reads the revision's built objects
+    back from its cache, and reports the same; another kustomize, an unreadable record or a tree
+    whose kustomizations may name a remote base builds again."""
+    import json
+    import subprocess
+
+    from gitops_kafka import kustomize
+    from gitops_kafka.drift import desired as desired_state
+    from gitops_kafka.drift.report import format_text
+
+    clone = tmp_path / "repo"
+    subprocess.run(["git", "clone", "--quiet", str(gitops_repo), str(clone)], check=True)
+    builds, parses = [], []
+    build, load = kustomize.build, desired_state.load
+    monkeypatch.setattr(kustomize, "build", lambda directory, *rest: builds.append(directory) or build(directory, *rest))
+    monkeypatch.setattr(desired_state, "load", lambda text: parses.append(text) or load(text))
+    target = Target(env="prod", source=str(clone), branch="main", cache=tmp_path / "cache",
+                    kubeconfig=str(api.kubeconfig), timeout=2.0)
+    first = run_check(target)
+    kept = list((tmp_path / "cache" / ".git" / desired_state.MANIFESTS).glob("*.json"))
+    assert (len(builds), len(parses), len(kept)) == (1, 1, 1)
+    second = run_check(target)
+    assert (len(builds), len(parses)) == (1, 1)
+    assert second.objects == first.objects and format_text(second) == format_text(first)
+    assert json.loads(kept[0].read_text()) == [dict(o) for o in desired_state.load(build(clone / "overlays" / "prod"))]
+    assert not any((tmp_path / "cache").glob(desired_state.MANIFESTS))  # beside the tree, never in it
+
+    identity = kustomize.identity()
+    monkeypatch.setattr(kustomize, "identity", lambda: identity + " upgraded")
+    run_check(target)
+    assert len(builds) == 2  # another kustomize may build otherwise
+
+    for record in (tmp_path / "cache" / ".git" / desired_state.MANIFESTS).glob("*.json"):
+        record.write_text('[{"kind": "Trunc')
+    assert run_check(target).objects == first.objects and len(builds) == 3  # unreadable: built again, and kept
+    run_check(target)
+    assert len(builds) == 3
+
+    kustomization = clone / "overlays" / "prod" / "kustomization.yaml"
+    kustomization.write_text(kustomization.read_text() + "# base: https://example.invalid/kafka//overlay?ref=v1\n")
+    subprocess.run(["git", "-C", str(clone), "-c", "user.email=dev@example.invalid", "-c", "user.name=dev",
+                    "commit", "--quiet", "-am", "a remote base, in a comment"], check=True)
+    run_check(target)
+    run_check(target)
+    assert len(builds) == 5  # what a remote base holds is not the commit's: built every time
+
+
+def test_only_what_json_holds_exactly_is_kept(tmp_path):
+    import datetime
+    import os
+
+    from gitops_kafka.drift.desired import KEEP, keep_objects, kept_objects
+
+    plain = ({"kind": "ConfigMap", "data": {"a": "1"}, "n": 1.5, "b": True, "z": None},)
+    for odd in ({"kind": "X", "at": datetime.date(2026, 11, 25)}, {"kind": "X", 1: "int key"},
+                {"kind": "X", "n": float("nan")}):
+        keep_objects(tmp_path / "odd.json", plain + (odd,))
+        assert not (tmp_path / "odd.json").exists()
+    for index in range(KEEP + 2):
+        keep_objects(tmp_path / f"{index}.json", plain)
+        os.utime(tmp_path / f"{index}.json", (index, index))  # written cycles apart, as in use
+    assert kept_objects(tmp_path / f"{KEEP + 1}.json") == plain
+    assert len(list(tmp_path.glob("*.json"))) == KEEP and not list(tmp_path.glob(".*"))
 
 
 def test_a_daemon_asks_api_discovery_once_not_every_cycle(api, target):

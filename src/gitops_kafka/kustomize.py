@@ -23,6 +23,29 @@ def kubectl_path() -> Path:
     return Path(found)
 
 
+def identity() -> str:
+    """What names the kustomize that builds: the binary's path, size and modification time (an
+    upgrade rewrites it), for results kept by what built them."""
+    path = kubectl_path().resolve()
+    info = path.stat()
+    return f"{path} {info.st_size} {info.st_mtime_ns}"
+
+
+KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+REMOTE = (b"://", b"git@", b"git::")
+
+
+def may_read_remote(tree: Path) -> bool:
+    """Whether a kustomization file under tree may name a remote base or resource (a URL, an SSH
+    remote): then a build is not a function of the commit alone. Any such text counts, even in
+    a literal: the answer errs towards "yes"."""
+    for name in KUSTOMIZATIONS:
+        for path in tree.rglob(name):
+            if ".git" not in path.relative_to(tree).parts and any(r in path.read_bytes() for r in REMOTE):
+                return True
+    return False
+
+
 def build(directory: Path, display: str | None = None) -> str:
     """`kubectl kustomize DIRECTORY`, as Argo CD and Flux would build it.
 

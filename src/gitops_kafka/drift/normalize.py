@@ -133,8 +133,7 @@ def declared_equal(wanted: Any, actual: Any, field: str = "") -> bool:
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 # Per list field, the identity fields of each key it may have: (path steps, default when absent).
 _IDENTITIES: dict[str, tuple[tuple[tuple[tuple[str, ...], Any], ...], ...]] = {
-    field: tuple(tuple((tuple(name.split(".")), dict(key.defaults).get(name)) for name in key.identity)
-                 for key in keys)
+    field: tuple(tuple((steps, default) for _, steps, default in key.fields) for key in keys)
     for field, keys in [*((f, (k,)) for f, k in LIST_KEYS.items()), ("ports", PORT_KEYS)]}
 _DIGIT = re.compile(r"\d")
 

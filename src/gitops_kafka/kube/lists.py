@@ -14,7 +14,7 @@ and volumeDevices have one, and a container port is one port per protocol.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -25,6 +25,13 @@ class ListKey:
     merge: str | None
     identity: tuple[str, ...]
     defaults: tuple[tuple[str, str], ...] = ()  # identity fields the API server defaults when absent
+    # Per identity field: (name, its path steps, its default): spelt out once, read for every item compared.
+    fields: tuple[tuple[str, tuple[str, ...], str | None], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        defaults = dict(self.defaults)
+        object.__setattr__(self, "fields", tuple((name, tuple(name.split(".")), defaults.get(name))
+                                                 for name in self.identity))
 
 
 _TCP = (("protocol", "TCP"),)
@@ -70,14 +77,13 @@ def list_key(field: str, items: list[Any], by_name: bool = False) -> ListKey | N
 
 def identity(key: ListKey, item: dict[str, Any]) -> tuple[tuple[str, str], ...] | None:
     """(field, value) pairs naming one item; None when the item lacks a field that has no default."""
-    defaults = dict(key.defaults)
     out = []
-    for name in key.identity:
+    for name, steps, default in key.fields:
         value: Any = item
-        for step in name.split("."):
+        for step in steps:
             value = value.get(step) if isinstance(value, dict) else None
         if value is None:
-            value = defaults.get(name)
+            value = default
         if value is None:
             return None
         out.append((name, str(value)))
