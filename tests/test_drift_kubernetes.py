@@ -188,13 +188,16 @@ def test_a_daemon_builds_and_parses_a_revision_once_and_again_when_the_branch_mo
     build, load = kustomize.build, desired_state.load
     monkeypatch.setattr(kustomize, "build", lambda directory, *rest: builds.append(directory) or build(directory, *rest))
     monkeypatch.setattr(desired_state, "load", lambda text: parses.append(text) or load(text))
+    fetches = []
+    fetch = desired_state.gitrepo.fetch_branch
+    monkeypatch.setattr(desired_state.gitrepo, "fetch_branch", lambda *args, **kw: fetches.append(1) or fetch(*args, **kw))
     target = Target(env="prod", source=str(clone), branch="main", cache=tmp_path / "cache",
                     kubeconfig=str(api.kubeconfig), timeout=2.0)
     checker = Checker()
     try:
         first = checker.run(target)
         second = checker.run(target)
-        assert (len(builds), len(parses)) == (1, 1)
+        assert (len(builds), len(parses), len(fetches)) == (1, 1, 1)  # the tip was asked for, not fetched
         assert second.revision == first.revision and second.objects == first.objects and not drifted(second)
         fresh = run_check(Target(**{**target.__dict__, "cache": tmp_path / "other-cache"}))
         assert fresh.objects == second.objects
@@ -204,12 +207,12 @@ def test_a_daemon_builds_and_parses_a_revision_once_and_again_when_the_branch_mo
         subprocess.run(["git", "-C", str(clone), "-c", "user.email=dev@example.invalid", "-c", "user.name=dev",
                         "commit", "--quiet", "-am", "restricted"], check=True)
         third = checker.run(target)
-        assert (len(builds), len(parses)) == (3, 3)  # the fresh check's, and this one's
+        assert (len(builds), len(parses), len(fetches)) == (3, 3, 3)  # the fresh check's, and this one's
         assert third.revision != first.revision
         assert [f.path for f in only(third, "Namespace", "kafka-prod").fields] == \
             ["metadata.labels['pod-security.kubernetes.io/enforce']"]
         checker.run(target)
-        assert (len(builds), len(parses)) == (3, 3)
+        assert (len(builds), len(parses), len(fetches)) == (3, 3, 3)
     finally:
         checker.close()
     kept = desired_state.load_desired(str(clone), "main", "prod", tmp_path / "cache")
@@ -347,3 +350,122 @@ def test_a_daemon_compares_again_only_what_changed_since_its_last_cycle(api, tar
         assert third.objects == run_check(target).objects  # what a fresh check reports
     finally:
         checker.close()
+
+
+def test_a_daemon_judges_again_only_objects_whose_version_or_claims_changed(api, target, desired, monkeypatch):
+    """Each verdict (state, fields, health) is kept by the live object's uid and resourceVersion, and a
+    StatefulSet's by its claims' too: a status-only write, a claim that lost its volume and a claim that
+    is gone are each seen in the next cycle, as a fresh check sees them; nothing else is judged again."""
+    from gitops_kafka.checking import Checker
+    from gitops_kafka.drift import check as drift_check
+    from kube import bound_claim
+
+    kafka = find(desired, "StatefulSet", "kafka")
+    claims = [bound_claim(kafka, template, ordinal) for template in kafka["spec"]["volumeClaimTemplates"]
+              for ordinal in range(kafka["spec"]["replicas"])]
+    for claim in claims:
+        claim["metadata"].pop("finalizers")  # kmock keeps an object with finalizers on delete, and edits replace
+        api.create(claim)
+    judged = []
+    real = drift_check.judge
+    monkeypatch.setattr(drift_check, "judge", lambda obj, *rest: judged.append(obj["metadata"]["name"]) or real(obj, *rest))
+    health = {}
+
+    def cycle():
+        judged.clear()
+        report = checker.run(target)
+        again = sorted(judged)
+        assert report.objects == run_check(target).objects  # what a fresh check reports
+        health.update({(o.kind, o.name): o.health for o in report.objects})
+        return again
+
+    checker = Checker()
+    try:
+        assert len(cycle()) == len(desired) and health[("StatefulSet", "kafka")].status == "healthy"
+        assert cycle() == []
+
+        def lost(live):
+            live["status"]["phase"] = "Lost"
+        api.edit(claims[0], lost, "kube-controller-manager", {"f:status": {"f:phase": {}}}, subresource="status")
+        assert cycle() == ["kafka"]
+        assert health[("StatefulSet", "kafka")].message == "the bound volume is lost"
+
+        api.delete(claims[0])
+        assert cycle() == ["kafka"] and health[("StatefulSet", "kafka")].status == "healthy"
+
+        manager = find(desired, "Deployment", "kafka-manager")
+
+        def unavailable(live):
+            live["status"]["availableReplicas"] = 0
+        api.edit(manager, unavailable, "kube-controller-manager", {"f:status": {"f:availableReplicas": {}}},
+                 subresource="status")
+        assert cycle() == ["kafka-manager"] and health[("Deployment", "kafka-manager")].status == "degraded"
+        assert not drifted(checker.run(target))
+    finally:
+        checker.close()
+
+
+def test_an_object_without_uid_or_resource_version_is_judged_every_cycle():
+    """Without both, a later object cannot be told from the one judged: nothing is kept for it, or its claims."""
+    from gitops_kafka.drift.check import Comparisons
+    from gitops_kafka.drift.desired import Desired
+
+    desired_state = Desired("0" * 40, None, ())
+    obj = {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "kafka", "namespace": "kafka"},
+           "spec": {"replicas": 1}}
+    live = {**obj, "metadata": {**obj["metadata"], "uid": "u1", "resourceVersion": "7"},
+            "status": {"readyReplicas": 1, "updatedReplicas": 1}}
+    claim = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data-kafka-0", "uid": "c1"},
+             "status": {"phase": "Bound"}}
+    comparisons = Comparisons()
+    assert comparisons.verdict(desired_state, obj, live, "kafka", [claim], [], {}).health.status == "healthy"
+    claim["status"]["phase"] = "Lost"  # written, but no resourceVersion tells
+    assert comparisons.verdict(desired_state, obj, live, "kafka", [claim], [], {}).health.status == "degraded"
+    claim["metadata"]["resourceVersion"] = "3"
+    assert comparisons.verdict(desired_state, obj, live, "kafka", [claim], [], {}).health.status == "degraded"
+    claim["status"]["phase"] = "Bound"
+    claim["metadata"]["resourceVersion"] = "4"
+    assert comparisons.verdict(desired_state, obj, live, "kafka", [claim], [], {}).health.status == "healthy"
+
+
+def test_a_cycle_reads_and_compares_the_live_objects_with_the_cyclic_collector_paused(api, target, monkeypatch):
+    """The LISTs' objects die by reference counting: while they are read and compared no collection
+    runs (the collector walks the whole heap), the collector is on again afterwards, also when the
+    cluster fails; one someone else turned off stays off."""
+    import gc
+
+    from gitops_kafka import checking
+    from gitops_kafka.errors import SourceError
+
+    states, collections = [], []
+    real = checking.compare_cluster
+
+    def counted(phase, info):
+        if phase == "start":
+            collections.append(info["generation"])
+
+    def compare(*args):
+        states.append(gc.isenabled())
+        gc.callbacks.append(counted)
+        try:
+            return real(*args)
+        finally:
+            gc.callbacks.remove(counted)
+    monkeypatch.setattr(checking, "compare_cluster", compare)
+    assert gc.isenabled()
+    assert not run_check(target).has_drift()
+    assert states == [False] and collections == [] and gc.isenabled()
+
+    def failing(*args):
+        raise SourceError("kubernetes", "API server unreachable: timed out")
+    monkeypatch.setattr(checking, "compare_cluster", failing)
+    with pytest.raises(SourceError):
+        run_check(target)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with pytest.raises(SourceError):
+            run_check(target)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

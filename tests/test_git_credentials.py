@@ -20,7 +20,7 @@ from helpers import load_documents, wait_for
 from gitops_kafka import gitrepo
 from gitops_kafka.daemon import Daemon
 from gitops_kafka.checking import Target
-from gitops_kafka.errors import GitError
+from gitops_kafka.errors import GitError, SourceError
 from git_http import PrivateGitServer
 
 TOKEN = "s3cr3t-token-9a7f0c"
@@ -89,6 +89,45 @@ def test_a_wrong_token_fails_and_is_never_shown(private, api, tmp_path, caplog):
     report, said = first_cycle(target, caplog, tmp_path / "cache")
     assert report.stale and report.errors[0].source == "git"
     assert wrong not in said and "Authentication failed" in said
+
+
+def test_a_daemon_asks_the_private_tip_with_the_token_and_fetches_only_when_it_moved(private, api, tmp_path,
+                                                                                      monkeypatch):
+    """Later cycles ask for the branch's tip (`git ls-remote`) with the same credentials: the same tip
+    fetches nothing; a push is fetched and read in the next cycle."""
+    from gitops_kafka.checking import Checker
+
+    secret = credentials(tmp_path / "secret", username="deploy", token=TOKEN + "\n")
+    target = Target("prod", private.url("gitops"), "main", tmp_path / "cache", str(api.kubeconfig), timeout=2.0,
+                    git_credentials=secret)
+    fetched = []
+    fetch = gitrepo.fetch_branch
+    monkeypatch.setattr(gitrepo, "fetch_branch", lambda *args, **kw: fetched.append(args) or fetch(*args, **kw))
+    checker = Checker()
+    try:
+        first = checker.run(target)
+        private.requests.clear()
+        second = checker.run(target)
+        assert fetched == [fetched[0]] and second.revision == first.revision and not second.has_drift()
+        assert any(auth for _, _, auth in private.requests)  # it asked, with the token
+
+        work = tmp_path / "work"
+        subprocess.run(["git", "clone", "-q", str(private.root / "gitops.git"), str(work)], check=True)
+        subprocess.run(["git", "-C", str(work), "-c", "user.email=dev@example.invalid", "-c", "user.name=dev",
+                        "commit", "-q", "--allow-empty", "-m", "moved"], check=True)
+        subprocess.run(["git", "-C", str(work), "push", "-q", "origin", "HEAD:main"], check=True)
+        third = checker.run(target)
+        moved = subprocess.run(["git", "-C", str(work), "rev-parse", "HEAD"], capture_output=True, text=True).stdout
+        assert len(fetched) == 2 and third.revision == moved.strip() != first.revision
+
+        wrong = "wr0ng-t0ken-31337"
+        (secret / "token").write_text(wrong)  # the Secret rotated to a token the server refuses
+        with pytest.raises(SourceError) as failed:
+            checker.run(target)
+        assert failed.value.source == "git" and "Authentication failed" in str(failed.value)
+        assert wrong not in str(failed.value) and TOKEN not in str(failed.value) and len(fetched) == 2
+    finally:
+        checker.close()
 
 
 def test_the_start_up_line_of_the_daemon_command_hides_credentials_in_the_url(private, api, tmp_path):

@@ -83,3 +83,22 @@ def test_generate_after_a_change_imports_neither_gitpython_nor_ruamel(repo):
     result = imported_by(["generate", "--env", "prod"], repo)
     assert result.returncode == 0 and "committed" in result.stdout, result.stderr
     assert "loaded: ['pydantic']" in result.stderr  # a changed file is validated; its lines are not needed
+
+
+def test_render_imports_only_its_own_command_and_no_dataclasses_typing_or_tempfile(repo):
+    """`render` of the working tree costs a build plus a Python start (issue 15): it imports the review
+    commands only, and none of the standard modules that alone cost it a tenth of its time or more."""
+    subprocess.run([sys.executable, "-m", "gitops_kafka", "generate", "--all"], cwd=repo, check=True, capture_output=True)
+    script = textwrap.dedent("""
+        import sys
+        from gitops_kafka.cli import main
+        code = main(["render", "--env", "prod"])
+        print("loaded:", sorted(m for m in sys.modules if m in ("dataclasses", "typing", "tempfile", "inspect")
+                                or m.startswith("gitops_kafka.cli.") and m not in ("gitops_kafka.cli.options",
+                                                                                  "gitops_kafka.cli.review")),
+              file=sys.stderr)
+        sys.exit(code)
+        """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=repo)
+    assert result.returncode == 0 and result.stdout.startswith("apiVersion: "), result.stderr
+    assert "loaded: []" in result.stderr, result.stderr

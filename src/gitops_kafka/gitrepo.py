@@ -9,12 +9,10 @@ for the drift detector (`fetch_branch`, `checkout_fetched`; `checkout_branch` do
 from __future__ import annotations
 
 import os
-import shlex
 import subprocess
-import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from gitops_kafka.errors import GitError, RepositoryError, RevisionError
 
@@ -228,6 +226,9 @@ def credentials_for_git(directory: Path | None) -> Iterator[tuple[list[str], dic
     what a Secret volume with fsGroup gives). Git never prompts, and SSH trusts
     only the given known_hosts.
     """
+    import shlex
+    import tempfile
+
     options = ["-c", "credential.helper="]
     environment = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": ""}
     ssh = ["ssh", "-o", "BatchMode=yes"]
@@ -313,3 +314,31 @@ def checkout_fetched(cache: Path, commit: str, source: str) -> Path:
         raise GitError(f"cannot check out {commit[:12]} of {redact(source)}: {detail}") from None
     except (git.exc.GitError, OSError, ValueError) as exc:
         raise GitError(f"cannot check out {commit[:12]} of {redact(source)}: {redact(str(exc))}") from None
+
+
+def branch_tip(source: str, branch: str, cache: Path, timeout: float = 120.0,
+               credentials: Path | None = None) -> str | None:
+    """The commit branch's tip names at source, asked with `git ls-remote` (None: no such branch).
+
+    A daemon asks this each cycle before fetching: one ref advertisement, a third of an
+    unchanged fetch's cost (which also writes refs and FETCH_HEAD and may start maintenance).
+    Run from the cache (when there is one), as the fetch is, so a relative path names the same repository.
+    """
+    ref = f"refs/heads/{branch}"
+    try:
+        with credentials_for_git(credentials) as (options, environment):
+            result = subprocess.run(["git", *options, "ls-remote", "--", source, ref],
+                                    cwd=cache if cache.is_dir() else None, capture_output=True, text=True,
+                                    env={**_plain_env(), **environment}, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise GitError(f"cannot fetch branch {branch!r} of {redact(source)}: timed out after {timeout:g} s") from None
+    except OSError as exc:
+        raise GitError(f"cannot fetch branch {branch!r} of {redact(source)}: {redact(str(exc))}") from None
+    if result.returncode != 0:
+        detail = redact(result.stderr.strip() or f"git ls-remote exited {result.returncode}")
+        raise GitError(f"cannot fetch branch {branch!r} of {redact(source)}: {detail}")
+    for line in result.stdout.splitlines():
+        commit, _, name = line.partition("\t")
+        if name == ref:
+            return commit
+    return None

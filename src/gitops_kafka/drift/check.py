@@ -39,38 +39,63 @@ def with_causes(objects: list[ObjectDrift], section: "sync.SyncSection") -> list
 
 
 class Comparisons:
-    """Each object's comparison, kept with the live object's uid and resourceVersion for the next cycle.
+    """Each object's verdict (state, drifted fields, health), kept with the versions it was made from.
 
     The API server changes an object's resourceVersion with every write, its status included, so
-    an object whose (uid, resourceVersion) is unchanged compares as it did against the same
-    desired state: a daemon's cycle at an unchanged revision then costs its reads. Kept for one
-    desired state only (a new revision or environment starts afresh).
+    an object whose (uid, resourceVersion) is unchanged compares, and is as healthy, as it was
+    against the same desired state; a StatefulSet's health also depends on its claims, so their
+    (uid, resourceVersion) are part of its key. A daemon's cycle at an unchanged revision then
+    costs its reads. Kept for one desired state only (a new revision or environment starts afresh);
+    an object or claim without uid and resourceVersion is judged afresh every time.
     """
 
     def __init__(self) -> None:
         self._desired: Desired | None = None
-        self._kept: dict[tuple[str, str, str], tuple[tuple[str, str], tuple]] = {}
+        self._kept: dict[tuple, tuple[tuple, ObjectDrift]] = {}
 
-    def compare(self, desired: Desired, obj: dict[str, Any], live: dict[str, Any] | None, rules, tracking):
+    def verdict(self, desired: Desired, obj: dict[str, Any], live: dict[str, Any] | None, namespace: str | None,
+                claims: list[dict[str, Any]], rules, tracking) -> ObjectDrift:
         if desired is not self._desired:
             self._desired, self._kept = desired, {}
-        meta = (live or {}).get("metadata") or {}
+        versions = _versions([live, *claims]) if live is not None else None
+        if versions is None:
+            return judge(obj, live, namespace, claims, rules, tracking)
+        key = (obj["apiVersion"], obj["kind"], namespace, obj["metadata"]["name"])
+        kept = self._kept.get(key)
+        if kept is not None and kept[0] == versions:
+            return kept[1]
+        drift = judge(obj, live, namespace, claims, rules, tracking)
+        self._kept[key] = (versions, drift)
+        return drift
+
+
+def _versions(objects: list[dict[str, Any]]) -> tuple[tuple[str, str], ...] | None:
+    """(uid, resourceVersion) of each object; None when one lacks either (it cannot be recognised again)."""
+    out = []
+    for obj in objects:
+        meta = obj.get("metadata") or {}
         version = (meta.get("uid"), meta.get("resourceVersion"))
         if None in version:
-            return compare_object(obj, live, rules, tracking)
-        key = (obj["apiVersion"], obj["kind"], obj["metadata"]["name"])
-        kept = self._kept.get(key)
-        if kept is not None and kept[0] == version:
-            return kept[1]
-        result = compare_object(obj, live, rules, tracking)
-        self._kept[key] = (version, result)
-        return result
+            return None
+        out.append(version)
+    return tuple(out)
+
+
+def judge(obj: dict[str, Any], live: dict[str, Any] | None, namespace: str | None, claims: list[dict[str, Any]],
+          rules, tracking) -> ObjectDrift:
+    """One declared object against its live copy: state, drifted fields, and its health (with its claims')."""
+    state, fields = compare_object(obj, live, rules, tracking)
+    health = health_checks.health(live)
+    if claims:
+        health = health_checks.worst([health, *map(health_checks.persistent_volume_claim, claims)])
+    return ObjectDrift(obj["apiVersion"], obj["kind"], obj["metadata"]["name"], namespace, state, fields, health)
 
 
 def compare_cluster(desired: Desired, cluster: Cluster, comparisons: Comparisons | None = None) -> list[ObjectDrift]:
     """Compare every declared object; one list request per kind, a GET only for what the list lacks.
 
-    `comparisons`, kept by a daemon between cycles, skips objects unchanged since the last one."""
+    `comparisons`, kept by a daemon between cycles, keeps the verdict of objects (and claims)
+    unchanged since the last one."""
     config = desired.config
     rules = [IgnoredPath.parse(r.kind, r.name, r.pointer) for r in config.detector.ignore]
     listed = list_managed(desired, cluster)
@@ -86,16 +111,11 @@ def compare_cluster(desired: Desired, cluster: Cluster, comparisons: Comparisons
         found.append((obj, live, namespace))
     claims = claims_of([(live, namespace) for obj, live, namespace in found
                         if live is not None and obj["kind"] == "StatefulSet"], cluster)
-    results = []
     comparisons = comparisons or Comparisons()
-    for obj, live, namespace in found:
-        state, fields = comparisons.compare(desired, obj, live, rules, tracking)
-        health = health_checks.health(live)
-        if live is not None and obj["kind"] == "StatefulSet":
-            volumes = claims.get((namespace, live["metadata"]["name"]), [])
-            health = health_checks.worst([health, *map(health_checks.persistent_volume_claim, volumes)])
-        results.append(ObjectDrift(obj["apiVersion"], obj["kind"], obj["metadata"]["name"], namespace, state, fields,
-                                   health))
+    results = [comparisons.verdict(desired, obj, live, namespace,
+                                   claims.get((namespace, live["metadata"]["name"]), [])
+                                   if live is not None and obj["kind"] == "StatefulSet" else [], rules, tracking)
+               for obj, live, namespace in found]
     results.extend(find_extras(desired, listed, declared))
     return results
 

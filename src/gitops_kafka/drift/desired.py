@@ -48,9 +48,12 @@ def load_desired(source: str, branch: str, env: str, cache: Path, credentials: P
     the overlay at the branch's tip.
 
     `known` is an earlier cycle's answer: while the tip is still its revision it is returned as it is,
-    with no checkout, no build and no parse (a daemon's cycle then costs the fetch and the reads).
+    with no fetch, checkout, build or parse (a daemon's cycle then costs asking for the tip and the reads).
     """
     try:
+        if known is not None and known.holds(gitrepo.branch_tip(source, branch, cache, credentials=credentials)
+                                             or "", env):
+            return known
         revision = gitrepo.fetch_branch(source, branch, cache, credentials=credentials)
         if known is not None and known.holds(revision, env):
             return known

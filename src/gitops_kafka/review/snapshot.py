@@ -7,10 +7,9 @@ kustomize reads (`build_paths`: base/ and the overlays built), not the whole rev
 """
 from __future__ import annotations
 
-import tempfile
+from collections import namedtuple
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from gitops_kafka import kustomize
@@ -23,13 +22,13 @@ KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization
 WORKING_TREE = "working tree"
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """The repository's files at one revision, readable as a directory."""
+class Snapshot(namedtuple("Snapshot", "root label commit")):
+    """The repository's files at one revision, readable as a directory: `root` (a Path), `label`
+    (what the user named: a ref, or "working tree") and `commit` (the resolved commit; None for
+    the working tree). A named tuple, not a dataclass, as `errors.Problem`: `render` should cost its
+    build, and importing `dataclasses` (and `inspect` with it) is about 10 ms more."""
 
-    root: Path
-    label: str            # what the user named: a ref, or "working tree"
-    commit: str | None    # the resolved commit; None for the working tree
+    __slots__ = ()
 
     @property
     def short(self) -> str:
@@ -67,6 +66,8 @@ def snapshot(repo: GitRepo, ref: str | None, paths: list[str] | None = None) -> 
     if ref is None:
         yield Snapshot(repo.root, WORKING_TREE, None)
         return
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="gitops-kafka-review-") as tmp:
         commit = repo.export(ref, Path(tmp), paths)
         yield Snapshot(Path(tmp), ref, commit)
