@@ -220,6 +220,10 @@ MALFORMED = [
     ("/brokers/topics/vehicle-packets", b'{"version":3}', "no partitions"),
     ("/brokers/topics/vehicle-packets/partitions/0/state", b'{"leader":"2","isr":[2]}', "leader"),
     ("/brokers/topics/vehicle-packets/partitions/0/state", b"", "not JSON"),
+    ("/brokers/topics/vehicle-packets/partitions/0/state", b'{"leader":1,"isr":[1,true]}', "isr"),
+    ("/brokers/topics/vehicle-packets/partitions/0/state", b'{"leader":1,"isr":[1.0]}', "isr"),
+    ("/brokers/topics/vehicle-packets", b'{"version":3,"partitions":{"0":[0,1],"\xc2\xb2":[1,0]}}', "partition number"),
+    ("/brokers/topics/vehicle-packets", b'{"version":3,"partitions":{"0":[0,false]}}', "partitions.0"),
     ("/config/topics/vehicle-events", b'{"version":1,"config":{"retention.ms":604800000}}', "string values"),
     ("/controller", b"[0]", "JSON object"),
     ("/cluster/id", b'{"version":"1"}', "id"),
@@ -268,3 +272,69 @@ def test_equal_replica_lists_and_states_are_one_shared_value_and_unequal_ones_st
     assert not assignment.reassigning and assignment.replication_factor() == 2
     moving = km.parse_assignment(b'{"partitions":{"0":[1,2,3]},"adding_replicas":{"0":[3]},"removing_replicas":{}}')
     assert moving.adding == {0: (3,)} and moving.reassigning and moving.moving(0)
+
+
+def test_a_state_parsed_again_from_memory_is_the_state_parsed_afresh():
+    """Each distinct state payload is parsed once: byte-equal payloads only, never a failed parse, and
+    still right after the memory is full and starts again."""
+    payloads = [b'{"controller_epoch":%d,"leader":%d,"version":1,"leader_epoch":%d,"isr":[%d,%d]}' % (c, l, e, l, (l + 1) % 5)
+                for c in (1, 2) for l in range(-1, 5) for e in range(km.PARSED_AT_MOST // 6)]
+    payloads += [b'{"leader":1,"isr":[1,2]}', b'{"leader":1,"isr":[1,2],"leader_epoch":null}', b'{"leader":1, "isr":[1,2]}']
+    for _ in range(2):
+        for payload in payloads:
+            assert km.parse_partition_state(payload) == km._parse_partition_state(payload)
+    for bad in (b'{"leader":1,"isr":[true]}', b'{"leader":1}', b"[1]", None):
+        for _ in range(2):
+            with pytest.raises(km.PayloadError):
+                km.parse_partition_state(bad)
+    # the same bytes as another kind's payload are that kind's own parse
+    config = b'{"version":1,"config":{"leader":"1"}}'
+    assert km.parse_topic_config(config) == {"leader": "1"}
+    with pytest.raises(km.PayloadError, match="leader and isr"):
+        km.parse_partition_state(config)
+    # a config is a dict of its own each time: a caller changing one changes no other topic's
+    first = km.parse_topic_config(config)
+    first["retention.ms"] = "1"
+    assert km.parse_topic_config(config) == {"leader": "1"}
+
+
+def test_partitions_numbered_from_zero_are_one_tuple_that_behaves_as_their_dict():
+    as_dict = {0: (1, 2), 1: (2, 1), 2: (1, 2)}
+    dense = km.partition_map(dict(as_dict))
+    assert isinstance(dense, km.Partitions)
+    assert dense == as_dict and as_dict == dense and dict(dense) == as_dict and repr(dense) == repr(as_dict)
+    assert list(dense) == [0, 1, 2] and list(dense.items()) == list(as_dict.items())
+    assert list(dense.values()) == list(as_dict.values()) and sorted(dense.items()) == sorted(as_dict.items())
+    assert len(dense) == 3 and 2 in dense and 3 not in dense and -1 not in dense and "0" not in dense
+    assert dense.get(1) == (2, 1) and dense.get(3) is None and dense.get(-1) is None
+    for absent in (3, -1, "0"):
+        with pytest.raises(KeyError):
+            dense[absent]
+    assert dense != {0: (1, 2), 1: (2, 1)} and dense != {0: (1, 2), 1: (2, 1), 3: (1, 2)}
+    sparse = {0: (1,), 2: (1,)}
+    assert km.partition_map(sparse) is sparse and km.partition_map({}) == {}
+    # equal replica maps are one value; keys in any order, numbered from zero or not
+    first = km.parse_assignment(b'{"partitions":{"1":[1,2],"0":[2,1]}}')
+    second = km.parse_assignment(b'{"partitions":{"0":[2,1],"1":[1,2]},"topic_id":"x"}')
+    assert first.replicas is second.replicas and first.replicas == {0: (2, 1), 1: (1, 2)}
+    assert km.parse_assignment(b'{"partitions":{"0":[1],"2":[1]}}').replicas == {0: (1,), 2: (1,)}
+
+
+def test_a_snapshot_of_partition_tuples_reports_as_one_of_dicts(prod):
+    """The report (counts, findings, their order) is the same whichever form the reader kept."""
+    def snapshot(form):
+        topics, states = {}, {}
+        extra = [type(prod.topics[0])(name=f"extra-{n}", partitions=12, replication_factor=3) for n in range(3)]
+        for i, topic in enumerate(prod.topics + extra):
+            replicas = {p: tuple((p + r) % 3 for r in range(topic.replication_factor)) for p in range(topic.partitions)}
+            topics[topic.name] = km.Assignment(form(replicas))
+            states[topic.name] = form({p: None if (p + i) % 5 == 0 else km.Unreadable(f"/x/{p}", "bad") if (p + i) % 7 == 0
+                                       else km.PartitionState(-1 if (p + i) % 4 == 0 else r[0], r[:1 + (p + i) % 3], 0)
+                                       for p, r in replicas.items()})
+        return km.MetadataSnapshot(cluster_id="c", controller=0, brokers={}, topics=topics, configs={}, states=states)
+    with_dicts, with_tuples = snapshot(dict), snapshot(km.partition_map)
+    assert isinstance(with_tuples.topics["extra-0"].replicas, km.Partitions)
+    assert isinstance(with_tuples.states["extra-0"], km.Partitions)
+    expected = km.compare(with_dicts, prod)
+    assert expected.partitions_offline and expected.partitions_under_replicated and expected.unreadable
+    assert km.compare(with_tuples, prod) == expected

@@ -150,6 +150,59 @@ def test_a_cycle_failing_part_way_is_followed_by_a_whole_read(zookeeper, kafka, 
         root.close()
 
 
+def test_watches_keep_nothing_per_znode_and_every_change_still_reaches_the_reader(zookeeper, kafka, kafka_root, prod):
+    """kazoo would keep a set and a path per watch (40 MiB at 120,000 watches): the session's registry
+    keeps nothing per znode, and data, child and deletion events still mark what changed."""
+    kafka.cluster_as_declared(prod)
+    many_topics(kafka, 40, partitions=3)
+    reader = KafkaReader(zookeeper.hosts, kafka_root, timeout=5)
+    try:
+        reader.read()
+        client = reader.session._client
+        for registry in (client._data_watchers, client._child_watchers):
+            assert isinstance(registry, zookeeper_module.SharedWatch) and len(registry) == 0
+        steady = (reader.read(), reader.reads)[1]
+        kafka.state("load-00004", 2, 1, [1])  # a data watch
+        eventually(lambda: reader.read().states["load-00004"][2] == km.PartitionState(1, (1,), 0))
+        kafka.topic("load-new", {0: [0, 1]})  # a child watch (the topic list)
+        eventually(lambda: "load-new" in reader.read().topics)
+        kafka.delete("/brokers/topics/load-00005")  # a deletion: the data watch and the list's
+        eventually(lambda: "load-00005" not in reader.read().topics)
+        # the deletion's events come one by one (states, topic, list): once all are in, nothing is left to read
+        eventually(lambda: (reader.read(), reader.reads)[1] == steady)
+    finally:
+        reader.close()
+
+
+def test_a_path_kazoo_would_normalise_is_read_as_kazoo_reads_it(zookeeper, kafka, kafka_root, prod):
+    """Paths the reader builds go to kazoo's queue as they are; any other still goes through get_async."""
+    kafka.cluster_as_declared(prod)
+    session = zookeeper_module.Session(zookeeper.hosts, timeout=5)
+    try:
+        session.connect()
+        ids = f"{kafka_root}/brokers/ids"
+        got = session.get_many([f"{ids}/0", f"{ids}//0", f"{ids}/0/", f"{ids}/0//",
+                                f"{kafka_root}/brokers/ids/1", f"{ids}/9"], watch=True)
+        assert got[f"{ids}/0"] is not None and got[f"{ids}/1"] is not None and got[f"{ids}/9"] is None
+        assert got[f"{ids}//0"] == got[f"{ids}/0/"] == got[f"{ids}/0//"] == got[f"{ids}/0"]
+        with pytest.raises(ValueError, match="relative"):  # kazoo's own refusal, as before: never sent as it is
+            session.get_many([f"{ids}/../ids/0"])
+    finally:
+        session.close()
+
+
+def test_a_shared_registry_keeps_any_other_watcher_per_path():
+    ours, other = (lambda event: None), (lambda event: None)
+    registry = zookeeper_module.SharedWatch(ours)
+    assert registry.values() == []  # nothing left yet: a lost connection calls no one
+    registry["/a"].add(ours)
+    registry["/b"].add(other)
+    assert registry.values() == [(ours,), {other}] and len(registry) == 1
+    assert registry.pop("/a", []) == [ours]
+    assert registry.pop("/b", []) == [ours, other]
+    assert registry.pop("/b", []) == [ours] and len(registry) == 0
+
+
 # ---------------------------------------------------------------- faults
 
 def test_zookeeper_down_at_start_up_then_recovering(tmp_path, prod):

@@ -15,6 +15,7 @@ the generated Deployment never puts inside Kafka's chroot.
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
@@ -125,15 +126,21 @@ class KafkaReader:
         A caller that parses each payload as it comes holds at most the pipeline's window of raw
         payloads, never a whole scan's (that, not the parsed snapshot, was the first scan's peak),
         and parses while later requests are in flight."""
-        where = (lambda p: p) if absolute else self._absolute
-        back = (lambda p: p) if absolute else self._kafka_path
+        if absolute or not self.chroot:
+            return self.session.get_each(self._counted(paths), watch=watch)
+        cut = len(self.chroot)
+        return ((path[cut:], payload) for path, payload in
+                self.session.get_each(self._counted(map(self._absolute, paths)), watch=watch))
 
-        def counted() -> Iterator[str]:
-            for path in paths:
-                self.reads += 1
-                yield where(path)
-        for path, payload in self.session.get_each(counted(), watch=watch):
-            yield back(path), payload
+    def _payloads(self, paths: Iterable[str], watch: bool = False) -> Iterator[bytes | None]:
+        """Only the payloads of Kafka's `paths`, in order (a caller that knows what each path was)."""
+        for _, payload in self.session.get_each(self._counted(map(self._absolute, paths)), watch=watch):
+            yield payload
+
+    def _counted(self, paths: Iterable[str]) -> Iterator[str]:
+        for path in paths:
+            self.reads += 1
+            yield path
 
     def _get(self, paths: list[str], watch: bool = False, absolute: bool = False) -> dict[str, bytes | None]:
         return dict(self._each(paths, watch, absolute))
@@ -202,22 +209,22 @@ class KafkaReader:
         configs = [t for t in config_names if t not in self._configs or config_path(t) in dirty]
 
         due: dict[str, set[int]] = {}
-        for topic, (path, payload) in zip(topics, self._each(map(topic_path, topics), watch=True)):
+        for topic, payload in zip(topics, self._payloads(map(topic_path, topics), watch=True)):
             if payload is None:  # deleted between the listing and the read
                 self._topics.pop(topic, None)
                 self._states.pop(topic, None)
                 continue
-            assignment = parsed(path, payload, km.parse_assignment)
+            assignment = parsed(topic_path(topic), payload, km.parse_assignment)
             self._topics[topic] = assignment
             partitions = set(assignment.replicas) if isinstance(assignment, km.Assignment) else set()
             kept = {p: s for p, s in self._states.get(topic, {}).items() if p in partitions}
             self._states[topic] = kept
             due[topic] = partitions - set(kept)
-        for topic, (path, payload) in zip(configs, self._each(map(config_path, configs), watch=True)):
+        for topic, payload in zip(configs, self._payloads(map(config_path, configs), watch=True)):
             if payload is None:
                 self._configs.pop(topic, None)
             else:
-                self._configs[topic] = parsed(path, payload, km.parse_topic_config)
+                self._configs[topic] = parsed(config_path(topic), payload, km.parse_topic_config)
 
         for topic, partition in self._missing_states:
             due.setdefault(topic, set()).add(partition)
@@ -228,21 +235,36 @@ class KafkaReader:
         self._read_states(due)
 
     def _read_states(self, due: dict[str, set[int]]) -> None:
-        paths = (state_path(t, p) for t, partitions in due.items() for p in sorted(partitions)
-                 if isinstance(self._topics.get(t), km.Assignment) and p in self._topics[t].replicas)
+        asked: deque[tuple[str, int]] = deque()  # (topic, partition) of each request in flight, in order
+
+        def paths() -> Iterator[str]:
+            for topic, partitions in due.items():
+                assignment = self._topics.get(topic)
+                if isinstance(assignment, km.Assignment):
+                    for partition in sorted(partitions):
+                        if partition in assignment.replicas:
+                            asked.append((topic, partition))
+                            yield state_path(topic, partition)
+
         updated: dict[str, dict] = {}
-        for path, payload in self._each(paths, watch=True):
-            topic, partition = parse_state_path(path)
-            states = updated.get(topic)
-            if states is None:
-                states = updated[topic] = dict(self._states.get(topic, {}))
+        topic, states = None, {}
+        parse, missing = km.parse_partition_state, self._missing_states
+        for payload in self._payloads(paths(), watch=True):
+            at, partition = asked.popleft()
+            if at != topic:
+                topic, states = at, updated.get(at)
+                if states is None:
+                    states = updated[at] = dict(self._states.get(at, {}))
             if payload is None:
                 states[partition] = None
-                self._missing_states.add((topic, partition))
-            else:
-                states[partition] = parsed(path, payload, km.parse_partition_state)
-                self._missing_states.discard((topic, partition))
-        self._states.update(updated)
+                missing.add((topic, partition))
+                continue
+            try:
+                states[partition] = parse(payload)
+            except km.PayloadError as exc:
+                states[partition] = km.Unreadable(state_path(topic, partition), str(exc))
+            missing.discard((topic, partition))
+        self._states.update((topic, km.partition_map(states)) for topic, states in updated.items())
 
 
 def read_once(hosts: str, chroot: str | None, cluster_name: str, timeout: float,
