@@ -104,8 +104,9 @@ class Checker:
 
     def _run(self, target: Target) -> DriftReport:
         started, clock = time.time(), time.perf_counter()
-        desired = load_desired(target.source, target.branch, target.env, target.cache, target.git_credentials,
-                               known=self._desired)
+        with collector_paused():  # a revision's objects, read back or parsed: acyclic, and kept
+            desired = load_desired(target.source, target.branch, target.env, target.cache, target.git_credentials,
+                                   known=self._desired)
         self._desired = desired
         kafka = self._kafka(target, desired) if target.kafka else None
         with collector_paused():
