@@ -171,15 +171,12 @@ def test_ignore_rules_from_the_environment_file(gitops_repo, api, desired, tmp_p
         generate(gitops_repo, ["prod"])
 
 
-def test_a_daemon_builds_and_parses_a_revision_once_and_again_when_the_branch_moves(api, gitops_repo, tmp_path,
-                                                                                      monkeypatch):
-    """The Checker a daemon keeps holds the desired state with its revision and environment: a cycle at
-    an unchanged revision neither builds nor parses (and reports what a fresh check reports); a commit
-    on the tracked branch is read, built and parsed again."""
+def counted_clone(gitops_repo, tmp_path, monkeypatch):
+    """A clone of the GitOps repository to track, and the lists each kustomize build and each parse of
+    a build is counted in."""
     import subprocess
 
     from gitops_kafka import kustomize
-    from gitops_kafka.checking import Checker
     from gitops_kafka.drift import desired as desired_state
 
     clone = tmp_path / "repo"
@@ -188,6 +185,20 @@ def test_a_daemon_builds_and_parses_a_revision_once_and_again_when_the_branch_mo
     build, load = kustomize.build, desired_state.load
     monkeypatch.setattr(kustomize, "build", lambda directory, *rest: builds.append(directory) or build(directory, *rest))
     monkeypatch.setattr(desired_state, "load", lambda text: parses.append(text) or load(text))
+    return clone, builds, parses
+
+
+def test_a_daemon_builds_and_parses_a_revision_once_and_again_when_the_branch_moves(api, gitops_repo, tmp_path,
+                                                                                      monkeypatch):
+    """The Checker a daemon keeps holds the desired state with its revision and environment: a cycle at
+    an unchanged revision neither builds nor parses (and reports what a fresh check reports); a commit
+    on the tracked branch is read, built and parsed again."""
+    import subprocess
+
+    from gitops_kafka.checking import Checker
+    from gitops_kafka.drift import desired as desired_state
+
+    clone, builds, parses = counted_clone(gitops_repo, tmp_path, monkeypatch)
     fetches = []
     fetch = desired_state.gitrepo.fetch_branch
     monkeypatch.setattr(desired_state.gitrepo, "fetch_branch", lambda *args, **kw: fetches.append(1) or fetch(*args, **kw))
@@ -232,13 +243,9 @@ def test_a_check_run_again_at_the_same_revision_reads_the_kept_build(api, gitops
     from gitops_kafka import kustomize
     from gitops_kafka.drift import desired as desired_state
     from gitops_kafka.drift.report import format_text
+    from gitops_kafka.kube import objects
 
-    clone = tmp_path / "repo"
-    subprocess.run(["git", "clone", "--quiet", str(gitops_repo), str(clone)], check=True)
-    builds, parses = [], []
-    build, load = kustomize.build, desired_state.load
-    monkeypatch.setattr(kustomize, "build", lambda directory, *rest: builds.append(directory) or build(directory, *rest))
-    monkeypatch.setattr(desired_state, "load", lambda text: parses.append(text) or load(text))
+    clone, builds, parses = counted_clone(gitops_repo, tmp_path, monkeypatch)
     target = Target(env="prod", source=str(clone), branch="main", cache=tmp_path / "cache",
                     kubeconfig=str(api.kubeconfig), timeout=2.0)
     first = run_check(target)
@@ -247,7 +254,9 @@ def test_a_check_run_again_at_the_same_revision_reads_the_kept_build(api, gitops
     second = run_check(target)
     assert (len(builds), len(parses)) == (1, 1)
     assert second.objects == first.objects and format_text(second) == format_text(first)
-    assert json.loads(kept[0].read_text()) == [dict(o) for o in desired_state.load(build(clone / "overlays" / "prod"))]
+    built = subprocess.run([str(kustomize.kubectl_path()), "kustomize", str(clone / "overlays" / "prod")], check=True,
+                           capture_output=True, text=True).stdout
+    assert json.loads(kept[0].read_text()) == objects.load(built)
     assert not any((tmp_path / "cache").glob(desired_state.MANIFESTS))  # beside the tree, never in it
 
     identity = kustomize.identity()
