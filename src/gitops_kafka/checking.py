@@ -6,14 +6,12 @@ what a failure means. One cycle runs both checks, so it lives above both package
 """
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 from gitops_kafka.drift import sync
 from gitops_kafka.drift.check import Cluster, Comparisons, compare_cluster, with_causes
@@ -21,6 +19,7 @@ from gitops_kafka.drift.desired import Desired, load_desired
 from gitops_kafka.drift.report import DriftReport
 from gitops_kafka.errors import GitopsKafkaError, SourceError
 from gitops_kafka.kube.cluster import Discovery
+from gitops_kafka.kube.objects import collector_paused
 from gitops_kafka.quantity import parse_duration
 
 CREDENTIALS_VARIABLE = "GITOPS_KAFKA_GIT_CREDENTIALS"
@@ -135,25 +134,6 @@ class Checker:
         if self._monitor is not None:
             self._monitor.close()
             self._monitor = None
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while a cycle reads and compares the live objects.
-
-    The LISTs decode tens of thousands of acyclic containers that reference counting frees
-    when the comparison ends; counted as allocations, they set off a full collection of the
-    process's heap (the kept desired state, the Kafka snapshot) in nearly every cycle: at
-    1,000 objects more than the whole comparison. Paused, the count falls back as they are
-    freed and nothing is walked. Cyclic garbage of other threads waits one cycle at most.
-    """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def describe_unexpected(exc: BaseException) -> str:

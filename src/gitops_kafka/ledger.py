@@ -16,13 +16,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import stat
 import sys
-import tempfile
 from pathlib import Path
 
-from gitops_kafka.tree import Tree, generated
+from gitops_kafka.tree import Tree, generated, replace_file
 
 LEDGER = "gitops-kafka-ledger.json"
 KEEP = 8  # records: one per set of environments generated lately
@@ -126,10 +124,6 @@ def record(git_dir: Path, key: str, output: dict) -> None:
     records[key] = output
     records = dict(list(records.items())[-KEEP:])
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{LEDGER}.", dir=git_dir)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(records, out)
-        os.replace(temporary, path)
+        replace_file(path, json.dumps(records))
     except OSError:
-        if "temporary" in locals():
-            Path(temporary).unlink(missing_ok=True)
+        pass

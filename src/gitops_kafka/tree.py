@@ -30,6 +30,7 @@ import os
 import re
 import shutil
 import signal
+import tempfile
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -149,6 +150,19 @@ class Tree:
         if directory not in self.shared:
             return [directory]
         return [f"{directory}/{name}" for name in sorted(self.expected(directory))]
+
+
+def replace_file(path: Path, text: str) -> None:
+    """The whole of text at path, or path as it was: written beside it, then renamed over it, so a
+    reader never sees half a file; the temporary goes on any failure, which is raised."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def manifest_text(files: dict[str, str]) -> str:

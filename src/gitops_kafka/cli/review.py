@@ -97,16 +97,10 @@ def run_review_comment(args: argparse.Namespace) -> int:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """The whole file or nothing: written beside the target, then renamed over it."""
-    import os
-    import tempfile
+    """The whole file or nothing (tree.replace_file), or one line naming --output."""
+    from gitops_kafka.tree import replace_file
 
     try:
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.",
-                                         delete=False) as temporary:
-            temporary.write(text)
-        os.replace(temporary.name, path)
+        replace_file(path, text)
     except OSError as exc:
-        if "temporary" in locals():
-            Path(temporary.name).unlink(missing_ok=True)
         raise GitopsKafkaError(f"--output {str(path)!r}: cannot write: {exc.strerror or exc}") from None

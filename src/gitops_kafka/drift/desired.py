@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from gitops_kafka.config import EnvironmentConfig, load_environment
 from gitops_kafka.errors import ConfigError, GitError, KustomizeError, SourceError
 from gitops_kafka.kube.objects import load
 from gitops_kafka.ledger import code_fingerprint
+from gitops_kafka.tree import replace_file
 
 MANIFESTS = "gitops-kafka-manifests"  # in the cache clone's git directory: never in the tree kustomize builds
 KEEP = 4  # revisions kept: the tracked one and the last few before it
@@ -104,25 +104,15 @@ def keep_objects(path: Path, objects: tuple[dict[str, Any], ...]) -> None:
     timestamp, a key that is not a string); forget all but the KEEP latest. Best effort: a cache
     that cannot be written is no cache."""
     try:
-        text = json.dumps(objects, separators=(",", ":"), allow_nan=False, default=_not_json)
-    except (TypeError, ValueError):
+        text = json.dumps(objects, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError):  # a date, NaN
         return
-    if json.loads(text) != list(objects):
+    if json.loads(text) != list(objects):  # a key that is not a string
         return
-    temporary = None
     try:
         path.parent.mkdir(exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-        with os.fdopen(handle, "w") as out:
-            out.write(text)
-        os.replace(temporary, path)
-        temporary = None
+        replace_file(path, text)
         for old in sorted(path.parent.glob("*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)[KEEP:]:
             old.unlink(missing_ok=True)
     except OSError:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
-
-
-def _not_json(value: Any) -> Any:
-    raise TypeError(f"not JSON: {type(value).__name__}")
+        pass
